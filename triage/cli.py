@@ -1,0 +1,73 @@
+"""The ``triage`` command: thin click commands calling into the services."""
+
+import datetime as dt
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from triage.db import get_session, init_db
+
+
+def _create_app():
+    from triage import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False)
+def main() -> None:
+    """triage: support-ticket triage for the Op@le assistance desk."""
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    version = init_db()
+    click.echo(f"Database ready (schema revision {version}).")
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only tickets created on or after this day (YYYY-MM-DD).")
+@with_appcontext
+def stats_command(as_json: bool, since: dt.datetime | None) -> None:
+    """Print the backlog table: all / open / open over the threshold, by queue."""
+    from triage.services.stats import backlog_for_app, format_table
+
+    table = backlog_for_app(session=get_session(), config=current_app.config,
+                            since=since.date() if since else None)
+    if as_json:
+        click.echo(json.dumps(table, ensure_ascii=False))
+    else:
+        click.echo(format_table(table))
+
+
+# --- connector commands (poll, demo) -------------------------------------------------------
+
+# --- router commands (classify, train, evaluate) -------------------------------------------
+
+# --- scheduler commands (escalate, scheduler) ----------------------------------------------
+
+# --- accounts commands (create-user, create-token) -----------------------------------------
+
+COMMANDS = [init_db_command, stats_command]
+
+
+def init_app(app) -> None:
+    """Register the commands on the app (for ``flask --app`` and the test runner)."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Engine, one session per request/command/job, and schema upgrades (Alembic)."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_EXT = "triage_db"
+
+
+def make_engine(url: str, schema: str | None = None) -> sa.Engine:
+    """Build an engine; ``schema`` pins PostgreSQL's search_path (tests use one per test)."""
+    kwargs: dict = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # Flask serves requests on threads; each session stays in its own thread anyway.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif schema:
+        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets the scheduler write while the web app reads; foreign keys on."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def get_engine(app: Flask | None = None) -> sa.Engine:
+    """The application's engine, created on first use."""
+    app = app or current_app
+    engine = app.extensions.get(_EXT)
+    if engine is None:
+        engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_SCHEMA"))
+        app.extensions[_EXT] = engine
+    return engine
+
+
+def get_session() -> Session:
+    """The session of the current request, command or job (opened on first use)."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the session at the end of the app context."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session of its own, for code outside a request (threads, scripts)."""
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        yield session
+
+
+def alembic_config(engine: sa.Engine) -> AlembicConfig:
+    """Alembic's configuration, pointing at the packaged migrations."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def init_db(app: Flask | None = None) -> str:
+    """Create or upgrade the schema to the newest revision; safe to run again."""
+    engine = get_engine(app)
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    with engine.connect() as connection:
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    log.info("database schema at revision %s", version)
+    return version
+
+
+def check_db() -> None:
+    """Raise when the database does not answer."""
+    with get_engine().connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+
+
+def init_app(app: Flask) -> None:
+    """Wire the database into the app (no connection is opened here)."""
+    app.teardown_appcontext(close_session)

@@ -1,0 +1,249 @@
+"""Database tables (SQLModel).
+
+Times are stored timezone-aware in UTC (``UTCDateTime`` keeps them aware on SQLite too).
+"""
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    """The current time, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware datetime, stored in UTC on every backend."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime refused: {value!r}")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite keeps no offset: the value was stored in UTC
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _time(*, nullable: bool = True, index: bool = False, default=None):
+    """A Field for an aware datetime column."""
+    kwargs = {"sa_type": UTCDateTime, "nullable": nullable, "index": index}
+    if default is not None:
+        kwargs["default_factory"] = default
+    else:
+        kwargs["default"] = None
+    return Field(**kwargs)
+
+
+class Team(str, enum.Enum):
+    """The queues of triage."""
+
+    SI2C = "SI2C"
+    DRASI = "DRASI"
+    NATIONAL = "NATIONAL"
+    UNASSIGNED = "UNASSIGNED"
+
+
+QUEUES: tuple[str, ...] = tuple(t.value for t in Team)
+ROUTABLE_TEAMS: tuple[str, ...] = ("SI2C", "DRASI")
+TEAM_SOURCES: tuple[str, ...] = ("itop", "prefix", "model", "prefix+model", "agent", "escalation")
+CLOSED_STATUSES: frozenset[str] = frozenset({"resolved", "closed", "rejected"})
+
+
+def is_open_status(status: str) -> bool:
+    """Open: every iTop status except resolved, closed and rejected."""
+    return status not in CLOSED_STATUSES
+
+
+class Ticket(SQLModel, table=True):
+    """An iTop UserRequest as triage knows it."""
+
+    __table_args__ = (
+        sa.Index("ix_ticket_open_team_created", "is_open", "team", "created_at"),
+        sa.Index("ix_ticket_service_team_open", "service", "team", "is_open", "created_at"),
+        sa.Index("ix_ticket_service_created", "service", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    itop_id: int = Field(sa_column_kwargs={"unique": True}, nullable=False)
+    ref: str = Field(max_length=64, unique=True, index=True)
+    title: str = Field(default="", sa_type=sa.Text)
+    description: str = Field(default="", sa_type=sa.Text)  # plain text
+    description_html: str = Field(default="", sa_type=sa.Text)  # as iTop sent it
+    status: str = Field(default="new", max_length=32)
+    is_open: bool = Field(default=True)
+    organization: str = Field(default="", max_length=255)
+    caller: str = Field(default="", max_length=255)
+    agent: str = Field(default="", max_length=255)
+    service: str = Field(default="", max_length=255)
+    servicesubcategory: str = Field(default="", max_length=255)
+    priority: str = Field(default="", max_length=8)
+    urgency: str = Field(default="", max_length=8)
+    origin: str = Field(default="", max_length=32)
+    itop_team_id: int | None = Field(default=None)
+    itop_team: str = Field(default="", max_length=255)  # team name in iTop, "" when none
+    team: str = Field(default=Team.UNASSIGNED.value, max_length=16, index=True)
+    team_source: str | None = Field(default=None, max_length=16)
+    prefix: str | None = Field(default=None, max_length=16)
+    confidence: float | None = Field(default=None)
+    needs_review: bool = Field(default=False)
+    requalify_suggested: bool = Field(default=False)
+    created_at: dt.datetime = _time(nullable=False, default=utcnow)  # iTop start_date
+    updated_at: dt.datetime = _time(nullable=False, default=utcnow)  # iTop last_update
+    resolved_at: dt.datetime | None = _time()
+    last_seen_at: dt.datetime = _time(nullable=False, default=utcnow)
+    routed_at: dt.datetime | None = _time()
+    warned_at: dt.datetime | None = _time()
+    escalated_at: dt.datetime | None = _time()
+
+
+class RoutingDecision(SQLModel, table=True):
+    """Append-only history of team decisions on a ticket."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: dt.datetime = _time(nullable=False, default=utcnow)
+    actor: str = Field(max_length=255)  # user login, "router", "itop", "scheduler"
+    source: str = Field(max_length=16)  # one of TEAM_SOURCES
+    from_team: str | None = Field(default=None, max_length=16)
+    to_team: str = Field(max_length=16)
+    confidence: float | None = Field(default=None)
+    reason: str = Field(default="", sa_type=sa.Text)
+    model_version: str | None = Field(default=None, max_length=64)
+
+
+class SyncState(SQLModel, table=True):
+    """The connector's progress: one row per source."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    watermark: dt.datetime | None = _time()
+    last_run_at: dt.datetime | None = _time()
+    last_success_at: dt.datetime | None = _time()
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    last_error_at: dt.datetime | None = _time()
+    last_fetched: int = Field(default=0)
+    last_created: int = Field(default=0)
+    last_updated: int = Field(default=0)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to triage."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=128, unique=True, index=True)
+    password_hash: str = Field(default="", max_length=255)
+    role: str = Field(max_length=16)  # agent, supervisor, admin
+    team: str | None = Field(default=None, max_length=16)
+    active: bool = Field(default=True)
+    created_at: dt.datetime = _time(nullable=False, default=utcnow)
+    last_login_at: dt.datetime | None = _time()
+    failed_logins: int = Field(default=0)
+    locked_until: dt.datetime | None = _time()
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token: only its hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=128, unique=True, index=True)
+    hint: str = Field(default="", max_length=16)  # first characters, to recognise it
+    name: str = Field(default="", max_length=128)
+    created_at: dt.datetime = _time(nullable=False, default=utcnow)
+    last_used_at: dt.datetime | None = _time()
+    revoked_at: dt.datetime | None = _time()
+
+
+class Escalation(SQLModel, table=True):
+    """A warning or an escalation: at most one per ticket and level."""
+
+    __table_args__ = (sa.UniqueConstraint("ticket_id", "level", name="uq_escalation_level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    level: str = Field(max_length=16)  # "warning" or "national"
+    created_at: dt.datetime = _time(nullable=False, default=utcnow)
+    team: str = Field(max_length=16)  # the team that owned the ticket
+    rule: str = Field(default="calendar", max_length=16)  # calendar or working days
+    threshold_days: int = Field(default=15)
+    age_days: float = Field(default=0)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail waiting to be sent (written in the same transaction as its cause)."""
+
+    __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=255, unique=True)
+    kind: str = Field(max_length=32)  # escalation, warning
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    to_addrs: str = Field(sa_type=sa.Text)  # comma separated
+    subject: str = Field(sa_type=sa.Text)
+    body_text: str = Field(sa_type=sa.Text)
+    body_html: str = Field(default="", sa_type=sa.Text)
+    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    attempts: int = Field(default=0)
+    created_at: dt.datetime = _time(nullable=False, default=utcnow)
+    next_attempt_at: dt.datetime = _time(nullable=False, default=utcnow)
+    claimed_at: dt.datetime | None = _time()
+    claimed_by: str | None = Field(default=None, max_length=128)
+    sent_at: dt.datetime | None = _time()
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ItopWrite(SQLModel, table=True):
+    """A write-back to iTop waiting to be done, retried until iTop accepts it."""
+
+    __table_args__ = (sa.Index("ix_itopwrite_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    itop_id: int
+    team: str | None = Field(default=None, max_length=16)  # queue to set, if any
+    log_entry: str = Field(default="", sa_type=sa.Text)  # private_log entry, if any
+    status: str = Field(default="pending", max_length=16)  # pending, done, failed
+    attempts: int = Field(default=0)
+    created_at: dt.datetime = _time(nullable=False, default=utcnow)
+    next_attempt_at: dt.datetime = _time(nullable=False, default=utcnow)
+    done_at: dt.datetime | None = _time()
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class BacklogSnapshot(SQLModel, table=True):
+    """The backlog table of one day, per queue, for the trend charts."""
+
+    __table_args__ = (sa.UniqueConstraint("day", "team", name="uq_snapshot_day_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: dt.date = Field(index=True)
+    team: str = Field(max_length=16)
+    total: int = Field(default=0)
+    open: int = Field(default=0)
+    overdue: int = Field(default=0)
+    taken_at: dt.datetime = _time(nullable=False, default=utcnow)
+
+
+class JobRun(SQLModel, table=True):
+    """The last run of each scheduler job, for /healthz and the admin page."""
+
+    job_id: str = Field(primary_key=True, max_length=64)
+    last_run_at: dt.datetime | None = _time()
+    last_success_at: dt.datetime | None = _time()
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    last_error_at: dt.datetime | None = _time()
+    last_duration_ms: int = Field(default=0)
+    last_outcome: str = Field(default="", sa_type=sa.Text)
+    runs: int = Field(default=0)
+    interval_seconds: int = Field(default=0)

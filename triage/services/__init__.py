@@ -1,0 +1,1 @@
+"""The logic of triage: views, CLI commands and jobs are thin doors into these functions."""

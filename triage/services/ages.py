@@ -1,0 +1,65 @@
+"""Ticket ages: calendar days, or French working days (weekends and public holidays)."""
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+@lru_cache(maxsize=4)
+def _french_holidays(alsace_moselle: bool) -> holidays.HolidayBase:
+    """France's public holidays; department 57 adds Good Friday and St Stephen's Day."""
+    return holidays.France(subdiv="57" if alsace_moselle else None)
+
+
+def is_working_day(day: dt.date, *, alsace_moselle: bool = False) -> bool:
+    """Monday to Friday and not a French public holiday."""
+    return day.weekday() < 5 and day not in _french_holidays(alsace_moselle)
+
+
+def age_days(
+    created_at: dt.datetime,
+    now: dt.datetime,
+    *,
+    working_days: bool = False,
+    alsace_moselle: bool = False,
+    tz: str = "Europe/Paris",
+) -> float:
+    """Age of a ticket: days since creation, or working days elapsed since creation."""
+    if not working_days:
+        return max((now - created_at).total_seconds() / 86400.0, 0.0)
+    zone = ZoneInfo(tz)
+    start = created_at.astimezone(zone).date()
+    end = now.astimezone(zone).date()
+    count = 0
+    day = start + dt.timedelta(days=1)
+    while day <= end:
+        if is_working_day(day, alsace_moselle=alsace_moselle):
+            count += 1
+        day += dt.timedelta(days=1)
+    return float(count)
+
+
+def overdue_cutoff(
+    now: dt.datetime,
+    days: int,
+    *,
+    working_days: bool = False,
+    alsace_moselle: bool = False,
+    tz: str = "Europe/Paris",
+) -> dt.datetime:
+    """The creation time before which a ticket is older than ``days`` (SQL-friendly)."""
+    if not working_days:
+        return now - dt.timedelta(days=days)
+    zone = ZoneInfo(tz)
+    local_now = now.astimezone(zone)
+    day = local_now.date()
+    counted = 0
+    while counted < days:
+        if is_working_day(day, alsace_moselle=alsace_moselle):
+            counted += 1
+        day -= dt.timedelta(days=1)
+    # created strictly before the end of ``day`` means more than ``days`` working days old
+    boundary = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return boundary.astimezone(dt.UTC)
