@@ -46,7 +46,7 @@ def _time(*, nullable: bool = True, index: bool = False, default=None):
     return Field(**kwargs)
 
 
-class Team(str, enum.Enum):
+class Team(enum.StrEnum):
     """The queues of triage."""
 
     SI2C = "SI2C"
