@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:58:24.393798
+Create Date: 2026-11-28 15:00:02.718315
 """
 from alembic import op
 import sqlalchemy as sa
