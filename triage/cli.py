@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from triage.db import get_session, init_db
 
@@ -17,10 +17,12 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False)
-def main() -> None:
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """triage: support-ticket triage for the Op@le assistance desk."""
+    # with_appcontext builds the app from this ScriptInfo (settings from TRIAGE_* variables)
+    ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False)
 
 
 @click.command("init-db")
