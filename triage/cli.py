@@ -56,9 +56,41 @@ def stats_command(as_json: bool, since: dt.datetime | None) -> None:
 
 # --- scheduler commands (escalate, scheduler) ----------------------------------------------
 
+@click.command("escalate")
+@with_appcontext
+def escalate_command() -> None:
+    """One overdue check now (warnings, escalations), then send the pending e-mails."""
+    from triage.services.escalation import check_ages
+    from triage.services.outbox import outbox_counts, send_pending
+
+    session = get_session()
+    ages = check_ages(session=session, config=current_app.config)
+    click.echo(f"Vérification des âges : {ages['national']} escalade(s) au national, "
+               f"{ages['warning']} avertissement(s).")
+    # a manual run retries now, even e-mails waiting for their backoff
+    sent = send_pending(session=session, config=current_app.config, ignore_backoff=True)
+    left = outbox_counts(session=session)
+    click.echo(f"E-mails : {sent['sent']} envoyé(s), {sent['failed']} en échec, "
+               f"{left['pending'] + left['failed']} en attente dans la file.")
+    if sent["failed"]:
+        raise click.ClickException(
+            f"{sent['failed']} e-mail(s) non envoyé(s) : {sent['last_error']}. "
+            "Ils restent dans la file et seront renvoyés."
+        )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler's jobs until SIGTERM/SIGINT (poll, ages, e-mails, snapshots)."""
+    from triage.scheduler import run
+
+    sys.exit(run(current_app._get_current_object()))
+
+
 # --- accounts commands (create-user, create-token) -----------------------------------------
 
-COMMANDS = [init_db_command, stats_command]
+COMMANDS = [init_db_command, stats_command, escalate_command, scheduler_command]
 
 
 def init_app(app) -> None:

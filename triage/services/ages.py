@@ -63,3 +63,30 @@ def overdue_cutoff(
     # created strictly before the end of ``day`` means more than ``days`` working days old
     boundary = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     return boundary.astimezone(dt.UTC)
+
+
+def rule_name(config) -> str:
+    """The counting rule in force: ``calendar`` or ``working`` days."""
+    return "working" if config.get("WORKING_DAYS") else "calendar"
+
+
+def config_age_days(created_at: dt.datetime, now: dt.datetime, config) -> float:
+    """``age_days`` with the app's settings (working days, Alsace-Moselle, time zone)."""
+    return age_days(
+        created_at,
+        now,
+        working_days=bool(config.get("WORKING_DAYS")),
+        alsace_moselle=bool(config.get("ALSACE_MOSELLE")),
+        tz=config.get("ITOP_TIMEZONE") or "Europe/Paris",
+    )
+
+
+def config_cutoff(now: dt.datetime, days: int, config) -> dt.datetime:
+    """``overdue_cutoff`` with the app's settings."""
+    return overdue_cutoff(
+        now,
+        days,
+        working_days=bool(config.get("WORKING_DAYS")),
+        alsace_moselle=bool(config.get("ALSACE_MOSELLE")),
+        tz=config.get("ITOP_TIMEZONE") or "Europe/Paris",
+    )

@@ -1,0 +1,203 @@
+"""Building and sending e-mail: escalation and warning messages, MIME, SMTP.
+
+Everything that comes from iTop (titles, descriptions, names) is escaped in the HTML part.
+"""
+
+import datetime as dt
+import re
+import smtplib
+import ssl
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+LEVEL_LABELS = {"national": "Escalade au niveau national", "warning": "Avertissement"}
+SOURCE_LABELS = {
+    "itop": "iTop",
+    "prefix": "préfixe du titre",
+    "model": "modèle",
+    "prefix+model": "préfixe et modèle",
+    "agent": "agent",
+    "escalation": "escalade",
+}
+
+
+@dataclass(frozen=True)
+class MailContent:
+    """An e-mail ready for the outbox."""
+
+    message_id: str
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What a message says about a ticket (built by the escalation service)."""
+
+    ref: str
+    itop_id: int
+    title: str
+    organization: str
+    caller: str
+    team: str
+    status: str
+    created_at: dt.datetime
+    age_days: float
+    description: str
+    history: list[dict[str, Any]]  # at, actor, source, from_team, to_team, reason
+
+
+def message_id(*, kind: str, level: str, ref: str) -> str:
+    """A stable Message-ID for one ticket and level: resending it is recognisable."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", ref)
+    return f"<{kind}-{level}-{safe}@triage>"
+
+
+def ticket_links(*, ref: str, itop_id: int, config: Mapping[str, Any]) -> dict[str, str | None]:
+    """Links to the ticket in triage and in iTop (None when iTop's URL is unknown)."""
+    base = (config.get("BASE_URL") or "").rstrip("/")
+    itop = (config.get("ITOP_UI_URL") or config.get("ITOP_URL") or "").rstrip("/")
+    itop_link = (
+        f"{itop}/pages/UI.php?operation=details&class=UserRequest&id={itop_id}" if itop else None
+    )
+    return {"triage": f"{base}/tickets/{ref}", "itop": itop_link}
+
+
+def _local(moment: dt.datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+
+
+def _fields(facts: TicketFacts, tz: str) -> list[tuple[str, str]]:
+    return [
+        ("Référence", facts.ref),
+        ("Titre", facts.title),
+        ("Établissement", facts.organization or "non renseigné"),
+        ("Demandeur", facts.caller or "non renseigné"),
+        ("Équipe", facts.team),
+        ("Statut iTop", facts.status),
+        ("Créée le", _local(facts.created_at, tz)),
+        ("Âge", f"{facts.age_days:.0f} jours"),
+    ]
+
+
+def _history_lines(history: Iterable[dict[str, Any]], tz: str) -> list[str]:
+    lines = []
+    for item in history:
+        source = SOURCE_LABELS.get(item["source"], item["source"])
+        line = (
+            f"{_local(item['at'], tz)} : {item.get('from_team') or '-'} -> {item['to_team']}"
+            f" ({source}, {item['actor']})"
+        )
+        if item.get("reason"):
+            line += f" : {item['reason']}"
+        lines.append(line)
+    return lines or ["(aucune décision enregistrée)"]
+
+
+def _intro(level: str, facts: TicketFacts, days: int) -> str:
+    if level == "national":
+        return (
+            f"La demande {facts.ref} est ouverte depuis plus de {days} jours sans être résolue. "
+            "Elle est transférée au niveau national."
+        )
+    return (
+        f"La demande {facts.ref} de l'équipe {facts.team} est ouverte depuis "
+        f"{facts.age_days:.0f} jours. Elle sera transférée au niveau national après {days} jours."
+    )
+
+
+def build_ticket_mail(
+    *, level: str, facts: TicketFacts, days: int, config: Mapping[str, Any]
+) -> MailContent:
+    """The French e-mail (text and HTML) of a warning or an escalation for one ticket."""
+    tz = config.get("ITOP_TIMEZONE") or "Europe/Paris"
+    label = LEVEL_LABELS[level]
+    subject = f"[triage] {label} : {facts.ref} - {facts.title}"[:250]
+    links = ticket_links(ref=facts.ref, itop_id=facts.itop_id, config=config)
+    fields = _fields(facts, tz)
+    history = _history_lines(facts.history, tz)
+    intro = _intro(level, facts, days)
+    description = facts.description.strip() or "(pas de description)"
+
+    text_parts = [intro, ""]
+    text_parts += [f"{name} : {value}" for name, value in fields]
+    text_parts += ["", "Description :", description, "", "Historique d'affectation :"]
+    text_parts += [f"- {line}" for line in history]
+    text_parts += ["", f"Dans triage : {links['triage']}"]
+    if links["itop"]:
+        text_parts.append(f"Dans iTop : {links['itop']}")
+    text_parts += ["", "-- ", "Message automatique de triage, merci de ne pas y répondre."]
+
+    rows = "".join(
+        f"<tr><th align='left'>{escape(name)}</th><td>{escape(value)}</td></tr>"
+        for name, value in fields
+    )
+    items = "".join(f"<li>{escape(line)}</li>" for line in history)
+    link_items = f'<li><a href="{escape(links["triage"])}">Ouvrir dans triage</a></li>'
+    if links["itop"]:
+        link_items += f'<li><a href="{escape(links["itop"])}">Ouvrir dans iTop</a></li>'
+    html = (
+        "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+        f"<title>{escape(subject)}</title></head><body>"
+        f"<p>{escape(intro)}</p><table>{rows}</table>"
+        f"<h3>Description</h3><pre style='white-space:pre-wrap'>{escape(description)}</pre>"
+        f"<h3>Historique d'affectation</h3><ul>{items}</ul>"
+        f"<ul>{link_items}</ul>"
+        "<p><small>Message automatique de triage, merci de ne pas y répondre.</small></p>"
+        "</body></html>"
+    )
+    return MailContent(
+        message_id=message_id(kind="escalation", level=level, ref=facts.ref),
+        subject=subject,
+        text="\n".join(text_parts) + "\n",
+        html=html,
+    )
+
+
+def build_mime(
+    *,
+    message_id: str,
+    sender: str,
+    to_addrs: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    date: dt.datetime,
+) -> EmailMessage:
+    """The MIME message (plain text + HTML alternative) with its stable headers."""
+    msg = EmailMessage()
+    msg["Message-ID"] = message_id
+    msg["Date"] = format_datetime(date)
+    msg["From"] = sender
+    msg["To"] = ", ".join(to_addrs)
+    msg["Subject"] = subject
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Content-Language"] = "fr"
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def open_smtp(config: Mapping[str, Any]) -> smtplib.SMTP:
+    """Connect to the configured mail server (STARTTLS and login when configured)."""
+    smtp = smtplib.SMTP(
+        config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=float(config["SMTP_TIMEOUT"])
+    )
+    try:
+        smtp.ehlo()
+        if config.get("SMTP_STARTTLS"):
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if config.get("SMTP_USER"):
+            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp

@@ -1,0 +1,214 @@
+"""``triage scheduler``: the job process (APScheduler 3 ``BlockingScheduler``).
+
+Runs in its own process, never in ``create_app`` or a web worker. Every job opens an app
+context, calls one service, logs one line, records a JobRun row and survives its own
+exceptions. Jobs are idempotent (row locks, unique keys), so two schedulers overlapping
+during a deploy do no harm. SIGTERM / SIGINT stop it cleanly (running jobs finish first).
+"""
+
+import datetime as dt
+import importlib
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from triage.db import get_session
+from triage.services.jobs import record_job
+
+log = logging.getLogger(__name__)
+
+# The poll service is written by the connector; the first of these that exists is used.
+POLL_SERVICES = (
+    ("triage.services.sync", "poll"),
+    ("triage.services.ingest", "poll"),
+    ("triage.services.sync", "sync"),
+    ("triage.services.ingest", "sync"),
+)
+
+
+class JobSkipped(RuntimeError):
+    """A job that cannot run with this configuration (recorded as an error)."""
+
+
+def _lazy(module: str, name: str) -> Callable | None:
+    """A service function when its module exists (other parts are optional), else None."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def poll_job(*, session, config) -> Any:
+    """Sync with iTop once."""
+    if not config.get("ITOP_URL"):
+        raise JobSkipped("TRIAGE_ITOP_URL n'est pas configuré : synchronisation impossible")
+    for module, name in POLL_SERVICES:
+        poll = _lazy(module, name)
+        if poll is not None:
+            return poll(session=session, config=config)
+    raise JobSkipped("aucun service de synchronisation iTop installé")
+
+
+def age_check_job(*, session, config) -> Any:
+    """Warn and escalate ageing tickets."""
+    from triage.services.escalation import check_ages
+
+    return check_ages(session=session, config=config)
+
+
+def outbox_job(*, session, config) -> Any:
+    """Send the due e-mails."""
+    from triage.services.outbox import send_pending
+
+    return send_pending(session=session, config=config)
+
+
+def writeback_job(*, session, config) -> Any:
+    """Push the queued iTop write-backs (retries)."""
+    if not config.get("ITOP_WRITEBACK"):
+        return "write-back désactivé"
+    push_pending = _lazy("triage.services.writeback", "push_pending")
+    if push_pending is None:
+        log.info("writeback.push_pending is not available: nothing pushed")
+        return "push_pending absent : rien envoyé"
+    return push_pending(session=session, config=config)
+
+
+def snapshot_job(*, session, config) -> Any:
+    """Record today's backlog snapshot."""
+    from triage.services.snapshots import take_snapshot
+
+    rows = take_snapshot(session=session, config=config)
+    return {"day": rows[0].day.isoformat(), "open": sum(row.open for row in rows)}
+
+
+def retrain_job(*, session, config) -> Any:
+    """Retrain the router's model."""
+    train = _lazy("triage.services.training", "train")
+    if train is None:
+        raise JobSkipped("le service d'entraînement n'est pas installé")
+    return train(session=session, config=config)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: fixed id, service, trigger and the interval used for staleness."""
+
+    job_id: str
+    func: Callable[..., Any]
+    trigger: Any
+    interval_seconds: int
+
+
+def job_specs(config: Any) -> list[JobSpec]:
+    """The jobs this configuration runs."""
+    tz = ZoneInfo(config.get("ITOP_TIMEZONE") or "Europe/Paris")
+
+    def every(seconds: Any) -> IntervalTrigger:
+        return IntervalTrigger(seconds=max(int(seconds), 1), timezone=tz)
+
+    specs = [
+        JobSpec("poll", poll_job, every(config["POLL_SECONDS"]), int(config["POLL_SECONDS"])),
+        JobSpec(
+            "age_check",
+            age_check_job,
+            every(config["AGE_CHECK_SECONDS"]),
+            int(config["AGE_CHECK_SECONDS"]),
+        ),
+        JobSpec(
+            "outbox", outbox_job, every(config["OUTBOX_SECONDS"]), int(config["OUTBOX_SECONDS"])
+        ),
+        JobSpec(
+            "itop_writeback",
+            writeback_job,
+            every(config["WRITEBACK_SECONDS"]),
+            int(config["WRITEBACK_SECONDS"]),
+        ),
+        JobSpec(
+            "snapshot",
+            snapshot_job,
+            every(config["SNAPSHOT_SECONDS"]),
+            int(config["SNAPSHOT_SECONDS"]),
+        ),
+    ]
+    if config.get("RETRAIN_NIGHTLY"):
+        hour = int(config.get("RETRAIN_HOUR") or 3)
+        specs.append(JobSpec("retrain", retrain_job, CronTrigger(hour=hour, timezone=tz), 86400))
+    return specs
+
+
+def run_job(app: Flask, spec: JobSpec) -> None:
+    """Run one job in its own app context; its exception is logged and recorded, not raised."""
+    with app.app_context():
+        session = get_session()
+        try:
+            with record_job(
+                session=session, job_id=spec.job_id, interval_seconds=spec.interval_seconds
+            ) as result:
+                result.outcome = spec.func(session=session, config=app.config)
+        except Exception:  # noqa: BLE001 - logged and recorded by record_job; keep running
+            pass
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """A BlockingScheduler with every job (fixed ids, coalesce, one instance at a time)."""
+    specs = job_specs(app.config)
+    scheduler = BlockingScheduler(
+        timezone=ZoneInfo(app.config.get("ITOP_TIMEZONE") or "Europe/Paris"),
+        job_defaults={"coalesce": True, "max_instances": 1},
+    )
+    start = dt.datetime.now(dt.UTC)
+    for spec in specs:
+        extra = {}
+        if isinstance(spec.trigger, IntervalTrigger):
+            # interval jobs run at start-up too, so a restart does not wait a whole period
+            extra["next_run_time"] = start
+        scheduler.add_job(
+            run_job,
+            trigger=spec.trigger,
+            args=(app, spec),
+            id=spec.job_id,
+            name=spec.job_id,
+            replace_existing=True,
+            # a late run is still worth doing, up to one interval (at least a minute) late
+            misfire_grace_time=max(spec.interval_seconds, 60),
+            **extra,
+        )
+    return scheduler
+
+
+def run(app: Flask) -> int:
+    """Run the scheduler until SIGTERM or SIGINT; returns the process exit status."""
+    scheduler = build_scheduler(app)
+    stopper: list[threading.Thread] = []
+
+    def stop(signum, _frame) -> None:
+        if stopper:
+            return
+        log.info("signal %s received: stopping after the running jobs", signal.Signals(signum).name)
+        # shutdown waits for running jobs: do it off the signal handler's (main) thread
+        thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        stopper.append(thread)
+        thread.start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    ids = ", ".join(job.id for job in scheduler.get_jobs())
+    log.info("scheduler started with jobs: %s", ids)
+    try:
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    for thread in stopper:
+        thread.join()
+    log.info("scheduler stopped")
+    return 0

@@ -1,0 +1,283 @@
+"""Warnings and escalations of ageing tickets, exactly once per ticket and level.
+
+``decide_level`` is the one rule. ``check_ages`` applies it ticket by ticket, each in its own
+transaction: the Escalation row (unique per ticket and level), the move to NATIONAL, the
+e-mail in the outbox and the queued iTop write-back are committed together or not at all.
+Two schedulers at once: PostgreSQL rows are locked (``FOR UPDATE SKIP LOCKED``); on every
+backend the unique keys (escalation ticket+level, outbox Message-ID) refuse a second copy.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from triage.mail import TicketFacts, build_ticket_mail
+from triage.models import Escalation, OutboxMessage, RoutingDecision, Ticket, utcnow
+from triage.services import writeback
+from triage.services.ages import config_age_days, config_cutoff, rule_name
+from triage.services.teams import set_team
+
+log = logging.getLogger(__name__)
+
+WARNED_TEAMS = ("SI2C", "DRASI")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The cutoffs of one age check: created before them means warned / escalated."""
+
+    now: dt.datetime
+    escalation_cutoff: dt.datetime
+    warning_cutoff: dt.datetime
+
+
+def thresholds(*, now: dt.datetime, config: Any) -> Thresholds:
+    """The cutoffs for ``now`` under the app's rule (calendar or working days)."""
+    return Thresholds(
+        now=now,
+        escalation_cutoff=config_cutoff(now, int(config["ESCALATION_DAYS"]), config),
+        warning_cutoff=config_cutoff(now, int(config["WARNING_DAYS"]), config),
+    )
+
+
+def warning_recipients(*, team: str, config: Any) -> list[str]:
+    """The addresses warned for a team's queue (WARNING_TO_<TEAM>)."""
+    return list(config.get(f"WARNING_TO_{team}") or [])
+
+
+def decide_level(*, ticket: Ticket, limits: Thresholds, config: Any) -> str | None:
+    """The one rule: ``"national"``, ``"warning"`` or None for this ticket now."""
+    if not ticket.is_open or ticket.team == "NATIONAL" or ticket.escalated_at is not None:
+        return None
+    if ticket.service != config["ITOP_SERVICE"]:
+        return None
+    if ticket.created_at < limits.escalation_cutoff:
+        return "national"
+    if (
+        ticket.created_at < limits.warning_cutoff
+        and ticket.warned_at is None
+        and ticket.team in WARNED_TEAMS
+        and warning_recipients(team=ticket.team, config=config)
+    ):
+        return "warning"
+    return None
+
+
+def _candidate_ids(session: Session, limits: Thresholds, config: Any) -> list[int]:
+    """Tickets that may be due (the index-friendly prefilter of ``decide_level``)."""
+    warned = [t for t in WARNED_TEAMS if warning_recipients(team=t, config=config)]
+    due = sa.and_(Ticket.created_at < limits.escalation_cutoff, Ticket.escalated_at.is_(None))
+    if warned:
+        due = sa.or_(
+            due,
+            sa.and_(
+                Ticket.created_at < limits.warning_cutoff,
+                Ticket.warned_at.is_(None),
+                Ticket.escalated_at.is_(None),
+                Ticket.team.in_(warned),
+            ),
+        )
+    query = (
+        select(Ticket.id)
+        .where(Ticket.is_open, Ticket.service == config["ITOP_SERVICE"])
+        .where(Ticket.team != "NATIONAL", due)
+        .order_by(Ticket.created_at, Ticket.id)
+    )
+    return list(session.exec(query))
+
+
+def history(*, session: Session, ticket: Ticket) -> list[RoutingDecision]:
+    """The ticket's team decisions, oldest first."""
+    query = (
+        select(RoutingDecision)
+        .where(RoutingDecision.ticket_id == ticket.id)
+        .order_by(RoutingDecision.at, RoutingDecision.id)
+    )
+    return list(session.exec(query))
+
+
+def ticket_facts(*, session: Session, ticket: Ticket, now: dt.datetime, config: Any) -> TicketFacts:
+    """What a message says about a ticket (its state before the escalation)."""
+    decisions = [
+        {
+            "at": d.at,
+            "actor": d.actor,
+            "source": d.source,
+            "from_team": d.from_team,
+            "to_team": d.to_team,
+            "reason": d.reason,
+        }
+        for d in history(session=session, ticket=ticket)
+    ]
+    return TicketFacts(
+        ref=ticket.ref,
+        itop_id=ticket.itop_id,
+        title=ticket.title,
+        organization=ticket.organization,
+        caller=ticket.caller,
+        team=ticket.team,
+        status=ticket.status,
+        created_at=ticket.created_at,
+        age_days=config_age_days(ticket.created_at, now, config),
+        description=ticket.description,
+        history=decisions,
+    )
+
+
+def _record(*, session, ticket, level, days, now, config, to_addrs) -> Escalation:
+    """Escalation row + outbox e-mail (when someone is to be told); no commit."""
+    facts = ticket_facts(session=session, ticket=ticket, now=now, config=config)
+    escalation = Escalation(
+        ticket_id=ticket.id,
+        level=level,
+        created_at=now,
+        team=ticket.team,
+        rule=rule_name(config),
+        threshold_days=days,
+        age_days=round(facts.age_days, 2),
+    )
+    session.add(escalation)
+    if to_addrs:
+        mail = build_ticket_mail(level=level, facts=facts, days=days, config=config)
+        session.add(
+            OutboxMessage(
+                message_id=mail.message_id,
+                kind="escalation" if level == "national" else "warning",
+                ticket_id=ticket.id,
+                to_addrs=", ".join(to_addrs),
+                subject=mail.subject,
+                body_text=mail.text,
+                body_html=mail.html,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    else:
+        log.warning("no address for the %s of %s: recorded without e-mail", level, ticket.ref)
+    return escalation
+
+
+def escalate_ticket(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> None:
+    """Escalate one ticket to NATIONAL: record, e-mail, move, queue write-back (no commit)."""
+    days = int(config["ESCALATION_DAYS"])
+    escalation = _record(
+        session=session,
+        ticket=ticket,
+        level="national",
+        days=days,
+        now=now,
+        config=config,
+        to_addrs=list(config.get("ESCALATION_TO") or []),
+    )
+    reason = (
+        f"ouverte depuis {escalation.age_days:.0f} jours "
+        f"(seuil {days} jours, {'jours ouvrés' if escalation.rule == 'working' else 'jours'})"
+    )
+    set_team(
+        session=session,
+        ticket=ticket,
+        team="NATIONAL",
+        source="escalation",
+        actor="scheduler",
+        reason=reason,
+    )
+    ticket.escalated_at = now
+    session.add(ticket)
+    writeback.enqueue(
+        session=session,
+        config=config,
+        ticket=ticket,
+        team="NATIONAL",
+        log_entry=f"triage : escalade automatique au niveau national, {reason}.",
+    )
+
+
+def warn_ticket(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> None:
+    """Warn the owning team once that the ticket nears the limit (no commit)."""
+    _record(
+        session=session,
+        ticket=ticket,
+        level="warning",
+        days=int(config["ESCALATION_DAYS"]),
+        now=now,
+        config=config,
+        to_addrs=warning_recipients(team=ticket.team, config=config),
+    )
+    ticket.warned_at = now
+    session.add(ticket)
+
+
+def _process(session: Session, ticket_id: int, limits: Thresholds, config: Any) -> str | None:
+    """Decide and act on one ticket in its own transaction; the level done, or None."""
+    query = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        # another scheduler holds this ticket: it is handling it, skip rather than wait
+        query = query.with_for_update(skip_locked=True)
+    ticket = session.exec(query).first()
+    level = decide_level(ticket=ticket, limits=limits, config=config) if ticket else None
+    if level is None:
+        session.rollback()
+        return None
+    action = escalate_ticket if level == "national" else warn_ticket
+    action(session=session, ticket=ticket, config=config, now=limits.now)
+    try:
+        session.commit()
+    except IntegrityError:
+        # the unique key saw it done by someone else in the meantime: nothing to do
+        session.rollback()
+        log.info("%s of ticket %s already recorded elsewhere", level, ticket_id)
+        return None
+    log.info("%s: %s (team %s)", level, ticket.ref, ticket.team)
+    return level
+
+
+def check_ages(*, session: Session, config: Any, now: dt.datetime | None = None) -> dict:
+    """One age check: escalate overdue tickets, warn teams of ageing ones; returns counts."""
+    limits = thresholds(now=now or utcnow(), config=config)
+    ids = _candidate_ids(session, limits, config)
+    session.rollback()  # end the read transaction: each ticket gets its own
+    counts = {"candidates": len(ids), "national": 0, "warning": 0}
+    for ticket_id in ids:
+        level = _process(session, ticket_id, limits, config)
+        if level:
+            counts[level] += 1
+    return counts
+
+
+def team_durations(*, session: Session, ticket: Ticket, now: dt.datetime | None = None) -> list:
+    """Time spent in each team, oldest first: team, start, end (None: now), days, source."""
+    now = now or utcnow()
+    decisions = history(session=session, ticket=ticket)
+    first_team = decisions[0].from_team if decisions else ticket.team
+    segments = [
+        {
+            "team": first_team or "UNASSIGNED",
+            "start": ticket.created_at,
+            "source": None,
+            "actor": None,
+        }
+    ]
+    for decision in decisions:
+        at = max(decision.at, ticket.created_at)
+        if decision.to_team == segments[-1]["team"]:
+            continue
+        segments.append(
+            {
+                "team": decision.to_team,
+                "start": at,
+                "source": decision.source,
+                "actor": decision.actor,
+            }
+        )
+    end_of_life = ticket.resolved_at if not ticket.is_open and ticket.resolved_at else None
+    for index, segment in enumerate(segments):
+        following = segments[index + 1]["start"] if index + 1 < len(segments) else end_of_life
+        segment["end"] = following
+        span = (following or now) - segment["start"]
+        segment["days"] = round(max(span.total_seconds(), 0.0) / 86400.0, 2)
+    return segments

@@ -1,0 +1,211 @@
+"""The outbox sender: claims due e-mails, sends them over SMTP, marks them sent or retries.
+
+A row is claimed (status ``sending``) in its own committed transaction before any SMTP
+traffic, so two senders never take the same row: PostgreSQL picks rows with
+``FOR UPDATE SKIP LOCKED``; every backend then claims with a compare-and-set ``UPDATE ...
+WHERE status IN (...)`` that only one of them can win. A row is marked ``sent`` only after
+the server accepted it. A claim left by a crashed process is taken back after
+``OUTBOX_STALE_SECONDS``. Failed rows stay in the table and are retried with backoff.
+"""
+
+import datetime as dt
+import logging
+import os
+import smtplib
+import socket
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from triage.mail import build_mime, open_smtp
+from triage.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+RETRIED = ("pending", "failed")  # "failed": still retried, shown as failing
+_T = OutboxMessage.__table__
+
+
+class OutboxError(RuntimeError):
+    """Some due e-mails could not be sent (they stay in the outbox)."""
+
+
+def worker_name() -> str:
+    """Who claims rows: host, process and a random part (two runs never look alike)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:128]
+
+
+def _due(now: dt.datetime, stale_before: dt.datetime, ignore_backoff: bool):
+    waiting = _T.c.status.in_(RETRIED)
+    if not ignore_backoff:
+        waiting = sa.and_(waiting, _T.c.next_attempt_at <= now)
+    abandoned = sa.and_(_T.c.status == "sending", _T.c.claimed_at < stale_before)
+    return sa.or_(waiting, abandoned)
+
+
+def claim(
+    *,
+    session: Session,
+    config: Any,
+    now: dt.datetime,
+    limit: int = 50,
+    worker: str,
+    ignore_backoff: bool = False,
+) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due messages for ``worker`` (committed before returning)."""
+    stale_before = now - dt.timedelta(seconds=int(config["OUTBOX_STALE_SECONDS"]))
+    due = _due(now, stale_before, ignore_backoff)
+    query = sa.select(_T.c.id).where(due).order_by(_T.c.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = [row[0] for row in session.execute(query)]
+    claimed = []
+    for message_id in ids:
+        # compare-and-set: only one sender turns this row into "sending"
+        result = session.execute(
+            sa.update(_T)
+            .where(_T.c.id == message_id, due)
+            .values(status="sending", claimed_at=now, claimed_by=worker)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+        if session.get_bind().dialect.name == "sqlite":
+            session.commit()  # SQLite: keep the write lock short, claim by claim
+    session.commit()
+    if not claimed:
+        return []
+    query = select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+    return list(session.exec(query.execution_options(populate_existing=True)))
+
+
+def _finish(session: Session, message: OutboxMessage, worker: str, **values) -> bool:
+    """Update a row we still own; False when the claim was lost (taken back as stale)."""
+    result = session.execute(
+        sa.update(_T)
+        .where(_T.c.id == message.id, _T.c.status == "sending", _T.c.claimed_by == worker)
+        .values(**values)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def backoff_seconds(*, attempts: int, config: Any) -> int:
+    """Delay before the next try: doubles with each attempt, capped."""
+    first = int(config["OUTBOX_BACKOFF_SECONDS"])
+    return min(first * 2 ** max(attempts - 1, 0), int(config["OUTBOX_MAX_BACKOFF_SECONDS"]))
+
+
+def _failed(session, message, worker, error: str, config: Any) -> None:
+    attempts = message.attempts + 1
+    delay = backoff_seconds(attempts=attempts, config=config)
+    status = "failed" if attempts >= int(config["OUTBOX_FAILED_AFTER"]) else "pending"
+    _finish(
+        session,
+        message,
+        worker,
+        status=status,
+        attempts=attempts,
+        last_error=error[:2000],
+        claimed_at=None,
+        claimed_by=None,
+        next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+    )
+    log.warning(
+        "e-mail %s not sent (attempt %d, next in %ds): %s",
+        message.message_id,
+        attempts,
+        delay,
+        error,
+    )
+
+
+def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, config: Any) -> str | None:
+    """Hand one message to the server; returns the refused recipients, if any."""
+    to_addrs = [a.strip() for a in message.to_addrs.split(",") if a.strip()]
+    mime = build_mime(
+        message_id=message.message_id,
+        sender=config["MAIL_FROM"],
+        to_addrs=to_addrs,
+        subject=message.subject,
+        text=message.body_text,
+        html=message.body_html,
+        date=message.created_at,
+    )
+    refused = smtp.send_message(mime, from_addr=config["MAIL_FROM"], to_addrs=to_addrs)
+    return ", ".join(f"{addr}: {code} {text!r}" for addr, (code, text) in refused.items()) or None
+
+
+def send_pending(
+    *,
+    session: Session,
+    config: Any,
+    now: dt.datetime | None = None,
+    limit: int = 200,
+    ignore_backoff: bool = False,
+) -> dict:
+    """One outbox run: claim due e-mails and send them; returns sent / failed counts."""
+    worker = worker_name()
+    messages = claim(
+        session=session,
+        config=config,
+        now=now or utcnow(),
+        limit=limit,
+        worker=worker,
+        ignore_backoff=ignore_backoff,
+    )
+    counts = {"claimed": len(messages), "sent": 0, "failed": 0, "last_error": None}
+    if not messages:
+        return counts
+    smtp = None
+    for index, message in enumerate(messages):
+        try:
+            if smtp is None:
+                smtp = open_smtp(config)
+            refused = _send_one(smtp, message, config)
+        except (OSError, smtplib.SMTPException) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            counts["failed"] += 1
+            counts["last_error"] = error
+            _failed(session, message, worker, error, config)
+            if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+                # the connection is unusable: give the rest back as failed attempts too
+                smtp = _close(smtp)
+                for rest in messages[index + 1 :]:
+                    counts["failed"] += 1
+                    _failed(session, rest, worker, error, config)
+                break
+            continue
+        _finish(
+            session,
+            message,
+            worker,
+            status="sent",
+            sent_at=utcnow(),
+            claimed_at=None,
+            attempts=message.attempts + 1,
+            last_error=refused,
+        )
+        counts["sent"] += 1
+    _close(smtp)
+    return counts
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return None
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+    return None
+
+
+def outbox_counts(*, session: Session) -> dict[str, int]:
+    """How many messages are pending, sending, sent and failed (for the admin page)."""
+    counts = {"pending": 0, "sending": 0, "sent": 0, "failed": 0}
+    query = sa.select(_T.c.status, sa.func.count()).group_by(_T.c.status)
+    for status, number in session.execute(query):
+        counts[status] = int(number)
+    return counts
