@@ -1,0 +1,295 @@
+"""iTop REST/JSON client: one requests.Session, retries with backoff, a timeout on every call.
+
+The protocol, as recorded on iTop 3.2: a POST to ``<url>/webservices/rest.php`` with the form
+fields ``version``, ``json_data`` and ``auth_user``/``auth_pwd`` (or an ``Auth-Token`` header);
+the answer is HTTP 200 even on errors, with a ``code`` in the body (0 = OK).
+"""
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from connectors.itop.errors import (
+    ItopAuthError,
+    ItopNotConfigured,
+    ItopProtocolError,
+    ItopRemoteError,
+    ItopUnreachable,
+)
+
+log = logging.getLogger(__name__)
+
+REST_PATH = "/webservices/rest.php"
+_FOUND = re.compile(r"Found:\s*(\d+)")
+
+
+@dataclass(frozen=True)
+class ItopObject:
+    """One object of an answer: class, id and its fields (values mostly strings)."""
+
+    cls: str
+    key: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ItopPage:
+    """The objects of a ``core/get`` and the total count iTop found (``Found: N``)."""
+
+    objects: list[ItopObject]
+    total: int
+
+
+class ItopClient:
+    """A client of one iTop; use it as a context manager or call ``close()``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        version: str = "1.4",
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        verify: bool = True,
+    ) -> None:
+        if not url:
+            raise ItopNotConfigured("no iTop URL configured")
+        if not token and not user:
+            raise ItopNotConfigured("no iTop credentials configured (user/password or token)")
+        self.endpoint = url.rstrip("/") + REST_PATH
+        self.version = version
+        self.timeout = timeout
+        self._auth = {} if token else {"auth_user": user or "", "auth_pwd": password or ""}
+        self.server_date: dt.datetime | None = None
+        self.session = requests.Session()
+        self.session.verify = verify
+        if token:
+            self.session.headers["Auth-Token"] = token
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=backoff,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=frozenset({"POST", "GET"}),  # iTop's reads are POSTs too
+            raise_on_status=True,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __enter__(self) -> "ItopClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.session.close()
+
+    # --- the wire -------------------------------------------------------------------------
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Send one operation; return the parsed body when its ``code`` is 0."""
+        body = self._post({"operation": operation, **params})
+        code = body.get("code")
+        if not isinstance(code, int):
+            raise ItopProtocolError(f"iTop answer without an integer 'code': {_excerpt(body)}")
+        if code == 1:
+            raise ItopAuthError(code, str(body.get("message")), operation)
+        if code != 0:
+            raise ItopRemoteError(code, str(body.get("message")), operation)
+        return body
+
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST the form and return the decoded JSON object."""
+        data = {"version": self.version, "json_data": json.dumps(payload), **self._auth}
+        try:
+            response = self.session.post(self.endpoint, data=data, timeout=self.timeout)
+        except requests.exceptions.RetryError as exc:
+            raise ItopUnreachable(f"iTop kept failing at {self.endpoint}: {exc}") from exc
+        except requests.exceptions.Timeout as exc:
+            raise ItopUnreachable(f"iTop did not answer within {self.timeout} s") from exc
+        except requests.exceptions.RequestException as exc:
+            raise ItopUnreachable(f"iTop unreachable at {self.endpoint}: {exc}") from exc
+        if response.status_code >= 500:
+            raise ItopUnreachable(f"iTop answered HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise ItopProtocolError(f"iTop answered HTTP {response.status_code} at {self.endpoint}")
+        self._note_date(response.headers.get("Date"))
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ItopProtocolError(
+                f"iTop answered something that is not JSON: {response.text[:120]!r}"
+            ) from exc
+        if not isinstance(body, dict):
+            raise ItopProtocolError(f"iTop answered JSON that is not an object: {_excerpt(body)}")
+        return body
+
+    def _note_date(self, header: str | None) -> None:
+        """Remember iTop's clock (HTTP Date header) to bound sync windows by its time."""
+        if not header:
+            return
+        try:
+            self.server_date = email.utils.parsedate_to_datetime(header).astimezone(dt.UTC)
+        except (TypeError, ValueError):
+            log.debug("unreadable Date header %r", header)
+
+    # --- operations -----------------------------------------------------------------------
+
+    def list_operations(self) -> list[dict[str, Any]]:
+        """The verbs this iTop offers (also a cheap check of the login)."""
+        body = self.call("list_operations")
+        operations = body.get("operations")
+        if not isinstance(operations, list):
+            raise ItopProtocolError(f"list_operations without a list: {_excerpt(body)}")
+        return operations
+
+    def check_credentials(self, user: str, password: str) -> bool:
+        """Whether iTop accepts that login and password."""
+        body = self.call("core/check_credentials", user=user, password=password)
+        return bool(body.get("authorized"))
+
+    def get(
+        self,
+        cls: str,
+        key: Any,
+        *,
+        output_fields: str | list[str],
+        limit: int | None = None,
+        page: int | None = None,
+    ) -> ItopPage:
+        """``core/get`` by id, criteria object or OQL; one page when ``limit`` is given."""
+        params: dict[str, Any] = {"class": cls, "key": key, "output_fields": _fields(output_fields)}
+        if limit is not None:
+            params.update(limit=limit, page=page or 1)
+        body = self.call("core/get", **params)
+        objects = _objects(body)
+        match = _FOUND.search(str(body.get("message") or ""))
+        total = int(match.group(1)) if match else len(objects)
+        return ItopPage(objects=objects, total=total)
+
+    def iter_pages(
+        self, cls: str, oql: str, *, output_fields: str | list[str], page_size: int
+    ) -> Iterator[tuple[int, ItopPage]]:
+        """(page number, page) for every page of an OQL query, until a short page."""
+        number = 1
+        while True:
+            page = self.get(cls, oql, output_fields=output_fields, limit=page_size, page=number)
+            yield number, page
+            if len(page.objects) < page_size or number * page_size >= page.total:
+                return
+            number += 1
+
+    def update(
+        self,
+        cls: str,
+        key: Any,
+        fields: dict[str, Any],
+        *,
+        comment: str,
+        output_fields: str | list[str] = "id",
+    ) -> ItopObject:
+        """``core/update`` one object (``comment`` is mandatory for iTop's history)."""
+        body = self.call(
+            "core/update",
+            comment=comment,
+            **{"class": cls},
+            key=key,
+            output_fields=_fields(output_fields),
+            fields=fields,
+        )
+        return _single(body)
+
+    def apply_stimulus(
+        self,
+        cls: str,
+        key: Any,
+        stimulus: str,
+        fields: dict[str, Any] | None = None,
+        *,
+        comment: str,
+        output_fields: str | list[str] = "id",
+    ) -> ItopObject:
+        """``core/apply_stimulus``: move an object through its lifecycle."""
+        body = self.call(
+            "core/apply_stimulus",
+            comment=comment,
+            **{"class": cls},
+            key=key,
+            stimulus=stimulus,
+            output_fields=_fields(output_fields),
+            fields=fields or {},
+        )
+        return _single(body)
+
+    def create(
+        self,
+        cls: str,
+        fields: dict[str, Any],
+        *,
+        comment: str,
+        output_fields: str | list[str] = "id",
+    ) -> ItopObject:
+        """``core/create`` one object."""
+        body = self.call(
+            "core/create",
+            comment=comment,
+            **{"class": cls},
+            output_fields=_fields(output_fields),
+            fields=fields,
+        )
+        return _single(body)
+
+
+def _fields(output_fields: str | list[str]) -> str:
+    return output_fields if isinstance(output_fields, str) else ",".join(output_fields)
+
+
+def _objects(body: dict[str, Any]) -> list[ItopObject]:
+    """The ``objects`` map as a list, in iTop's order; null means none."""
+    raw = body.get("objects")
+    if raw is None:
+        return []
+    if not isinstance(raw, dict):
+        raise ItopProtocolError(f"'objects' is neither a map nor null: {_excerpt(raw)}")
+    result = []
+    for name, item in raw.items():
+        if not isinstance(item, dict) or not isinstance(item.get("fields"), dict):
+            raise ItopProtocolError(f"object {name!r} has no 'fields' map")
+        code = item.get("code", 0)
+        if code not in (0, "0"):
+            raise ItopRemoteError(int(code), str(item.get("message")), "object " + name)
+        try:
+            key = int(item.get("key", name.rpartition("::")[2]))
+        except (TypeError, ValueError) as exc:
+            raise ItopProtocolError(f"object {name!r} has no numeric key") from exc
+        result.append(ItopObject(cls=str(item.get("class", "")), key=key, fields=item["fields"]))
+    return result
+
+
+def _single(body: dict[str, Any]) -> ItopObject:
+    objects = _objects(body)
+    if len(objects) != 1:
+        raise ItopProtocolError(f"expected one object in the answer, got {len(objects)}")
+    return objects[0]
+
+
+def _excerpt(value: Any) -> str:
+    return repr(value)[:160]
