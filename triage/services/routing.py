@@ -1,27 +1,136 @@
-"""Routing of new tickets (placeholder: prefix only, replaced by the classifier router)."""
+"""Routing of new tickets and the ``classify`` service (prefix reader + model + policy)."""
 
-import re
+import json
+import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlmodel import Session
 
+from classifiers.corpus import CorpusError
+from classifiers.model import ModelError
+from classifiers.policy import Decision
+from classifiers.prefix import read_prefix
+from classifiers.text import model_text, strip_html
 from triage.models import RoutingDecision, Ticket, utcnow
 from triage.services.teams import set_team
+from triage.services.training import get_router
 
-_PREFIX = re.compile(r"^\W*(SI2C|DRASI)\b", re.IGNORECASE)
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+
+
+def _decide(config: Any, title: str, description: str) -> tuple[str | None, Decision, str | None]:
+    """(prefix, decision, model version); the prefix alone when no model can be had."""
+    try:
+        router = get_router(config)
+    except (ModelError, CorpusError, OSError) as exc:
+        # a missing model must not stop the ingest: fall back to today's prefix routing
+        log.error("router unavailable, routing by prefix only: %s", exc)
+        prefix = read_prefix(title).team
+        decision = Decision(
+            prefix,
+            0.75 if prefix else 0.0,
+            "prefix",
+            False,
+            True,
+            "préfixe du titre (modèle indisponible)",
+        )
+        return prefix, decision, None
+    prefix, decision = router.decide_many([(title, description)])[0]
+    return prefix, decision, router.version
 
 
 def route_ticket(*, session: Session, ticket: Ticket, config: Any) -> RoutingDecision | None:
     """Give a ticket that has no team yet a team, a confidence and a reason (no commit)."""
     if ticket.team != "UNASSIGNED" or ticket.team_source is not None:
-        return None
-    match = _PREFIX.match(ticket.title or "")
+        return None  # a team set in iTop or by an agent is never overridden
+    description = ticket.description or strip_html(ticket.description_html or "")
+    prefix, decision, version = _decide(config, ticket.title or "", description)
+    ticket.prefix = prefix
+    ticket.confidence = round(decision.confidence, 4)
+    ticket.needs_review = decision.needs_review
+    ticket.requalify_suggested = decision.requalify
     ticket.routed_at = utcnow()
-    if not match:
-        ticket.needs_review = True
+    if decision.team is None:
         session.add(ticket)
         return None
-    team = match.group(1).upper()
-    ticket.prefix = team
-    return set_team(session=session, ticket=ticket, team=team, source="prefix", actor="router",
-                    reason="préfixe du titre", confidence=None)
+    return set_team(
+        session=session,
+        ticket=ticket,
+        team=decision.team,
+        source=decision.source,
+        actor="router",
+        reason=decision.reason,
+        confidence=ticket.confidence,
+        model_version=version,
+    )
+
+
+def classify(*, config: Any, title: str, description: str, explain: bool = False) -> dict:
+    """One ``triage classify`` line for a ticket, with ``explanation`` when asked."""
+    router = get_router(config)
+    line = router.classify_many([{"id": None, "title": title, "description": description}])[0]
+    if explain:
+        team = line["team"] or (
+            "SI2C" if router.proba_si2c([model_text(title, description)])[0] >= 0.5 else "DRASI"
+        )
+        line["explanation"] = router.explain(title, description, team)
+    return line
+
+
+def _parse(number: int, line: str) -> tuple[bool, dict]:
+    """(True, input object) or (False, error object for that line)."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return False, {
+            "line": number,
+            "error": "invalid_json",
+            "message": f"JSON illisible : {exc.msg}",
+        }
+    if not isinstance(item, dict):
+        return False, {
+            "line": number,
+            "error": "invalid_ticket",
+            "message": "un objet JSON est attendu",
+        }
+    for key in ("title", "description"):
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            return False, {
+                "id": item.get("id"),
+                "line": number,
+                "error": "invalid_ticket",
+                "message": f"« {key} » doit être un texte",
+            }
+    if not (item.get("title") or item.get("description")):
+        return False, {
+            "id": item.get("id"),
+            "line": number,
+            "error": "invalid_ticket",
+            "message": "ni « title » ni « description »",
+        }
+    return True, item
+
+
+def classify_lines(*, config: Any, lines: Iterable[str]) -> Iterator[dict]:
+    """Classify JSON lines in batches; same order; a bad line gets an error object."""
+    router = get_router(config)
+    batch: list[tuple[bool, dict]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        batch.append(_parse(number, line))
+        if len(batch) >= BATCH:
+            yield from _flush(router, batch)
+            batch = []
+    yield from _flush(router, batch)
+
+
+def _flush(router, batch: list[tuple[bool, dict]]) -> Iterator[dict]:
+    """Classify the good items of a batch together, keeping the order of all."""
+    answers = iter(router.classify_many([item for ok, item in batch if ok]))
+    for ok, item in batch:
+        yield next(answers) if ok else item

@@ -1,0 +1,1 @@
+"""Routing brains without Flask: prefix reader, text model, decision policy, evaluation."""

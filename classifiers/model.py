@@ -1,0 +1,195 @@
+"""The text model (a scikit-learn Pipeline) and its persistence beside a JSON card.
+
+Persistence follows scikit-learn's model-persistence guide: joblib files are only loaded
+when the card beside them (written by ``save_model``) names the exact scikit-learn version
+running now and the SHA-256 of the model file, so a file this code did not write, or wrote
+for another library version, is refused before it is unpickled.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+import scipy
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+log = logging.getLogger(__name__)
+
+KINDS = ("logreg", "svm")
+CARD_FORMAT = 1
+CARD_GLOB = "model-*.json"
+
+
+class ModelError(RuntimeError):
+    """A saved model that cannot be used."""
+
+
+class ModelVersionError(ModelError):
+    """A model saved by another scikit-learn version (it could predict wrongly)."""
+
+
+class ModelIntegrityError(ModelError):
+    """A model file this service did not write (missing card, wrong hash)."""
+
+
+def build_pipeline(kind: str = "logreg") -> Pipeline:
+    """Word 1-2-grams and char_wb 2-5-grams (TF-IDF), then a calibrated linear model."""
+    features = FeatureUnion(
+        [
+            (
+                "word",
+                TfidfVectorizer(
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    min_df=1,
+                    token_pattern=r"(?u)\b\w\w+\b",
+                    dtype=np.float32,
+                ),
+            ),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    sublinear_tf=True,
+                    min_df=2,
+                    dtype=np.float32,
+                ),
+            ),
+        ]
+    )
+    if kind == "logreg":
+        # log-loss is what logistic regression optimises: its probabilities come calibrated
+        classifier = LogisticRegression(C=20.0, max_iter=2000)
+    elif kind == "svm":
+        classifier = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3)
+    else:
+        raise ValueError(f"unknown model kind {kind!r}: expected one of {KINDS}")
+    return Pipeline([("features", features), ("clf", classifier)])
+
+
+def linear_weights(pipeline: Pipeline) -> np.ndarray:
+    """The weight of each feature towards the second class (SI2C), for explanations."""
+    clf = pipeline.named_steps["clf"]
+    if isinstance(clf, CalibratedClassifierCV):
+        return np.mean([c.estimator.coef_[0] for c in clf.calibrated_classifiers_], axis=0)
+    return clf.coef_[0]
+
+
+def library_versions() -> dict[str, str]:
+    """Versions a model depends on (written in its card)."""
+    return {
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def new_version(now: dt.datetime | None = None) -> str:
+    """A sortable model version: UTC time plus a random tail."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + os.urandom(3).hex()
+
+
+def save_model(pipeline: Pipeline, card: dict, directory: Path | str) -> Path:
+    """Write ``model-<version>.joblib`` and its card; return the card's path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    version = card.setdefault("version", new_version())
+    model_path = directory / f"model-{version}.joblib"
+    _atomic_write(model_path, lambda handle: joblib.dump(pipeline, handle, compress=3))
+    card.update(
+        format=CARD_FORMAT,
+        model_file=model_path.name,
+        model_sha256=file_sha256(model_path),
+        libraries=library_versions(),
+    )
+    card_path = directory / f"model-{version}.json"
+    # the card goes last: a model without its card is never loaded
+    _atomic_write(
+        card_path,
+        lambda handle: handle.write(json.dumps(card, ensure_ascii=False, indent=2).encode("utf-8")),
+    )
+    return card_path
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write to a temporary file in the same folder, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_card(card_path: Path | str) -> dict:
+    """A model card (JSON)."""
+    with open(card_path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def check_card(card: dict, card_path: Path) -> Path:
+    """Refuse a card for another scikit-learn version or a model file it does not describe."""
+    saved = (card.get("libraries") or {}).get("scikit-learn")
+    if saved != sklearn.__version__:
+        raise ModelVersionError(
+            f"model {card_path.name} was trained with scikit-learn {saved}, this is "
+            f"scikit-learn {sklearn.__version__}: retrain it with `triage train`"
+        )
+    name = card.get("model_file") or ""
+    model_path = card_path.parent / name
+    if not name or Path(name).name != name or not model_path.is_file():
+        raise ModelIntegrityError(f"model {card_path.name}: its model file is missing")
+    if file_sha256(model_path) != card.get("model_sha256"):
+        raise ModelIntegrityError(
+            f"model {card_path.name}: {name} is not the file this card describes (hash differs)"
+        )
+    return model_path
+
+
+def load_model(card_path: Path | str) -> tuple[Pipeline, dict]:
+    """Load a model saved by ``save_model`` after checking its card (version, hash)."""
+    card_path = Path(card_path)
+    try:
+        card = read_card(card_path)
+    except (OSError, ValueError) as exc:
+        raise ModelIntegrityError(f"model card {card_path.name} unreadable: {exc}") from exc
+    model_path = check_card(card, card_path)
+    pipeline = joblib.load(model_path)
+    if not isinstance(pipeline, Pipeline):
+        raise ModelIntegrityError(f"model {card_path.name}: not a scikit-learn Pipeline")
+    return pipeline, card
+
+
+def list_cards(directory: Path | str) -> list[Path]:
+    """Model cards of a folder, newest first (versions sort by time)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob(CARD_GLOB), key=lambda p: p.name, reverse=True)

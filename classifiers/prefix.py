@@ -1,0 +1,141 @@
+"""Prefix reader: the team a user typed at the start of a ticket title, typos included.
+
+Users open a title with ``SI2C -``, ``[DRASI]``, ``si2c:``, ``Drasi.`` ... and with typos:
+a swapped letter (``SIC2``, ``DARSI``), a digit for a letter or the reverse (``S12C``,
+``DRAS1``, ``SIZC``), a stray space (``SI2 C``), a wrong last letter (``DRASY``). The reader
+accepts a closed set of such variants, generated once from the two canonical spellings,
+and only as a whole token: ``Drastique``, ``SI2CB`` or ``Sic`` are ordinary words, not
+prefixes.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+TEAMS = ("SI2C", "DRASI")
+
+# Characters people type for one another (keyboard or look-alike confusions).
+_LOOKALIKES = {
+    "i": "1l!y",
+    "s": "5z",
+    "a": "4@e",
+    "2": "z",
+    "c": "k",
+    "d": "",
+    "r": "",
+}
+# Ordinary words (or acronyms) a variant rule would otherwise produce.
+_NOT_PREFIXES = frozenset({"sic", "dras", "i2c", "si", "rasi", "dra"})
+# Reply/forward markers a title may carry before the prefix.
+_REPLY = re.compile(r"^\s*(?:(?:re|tr|fw|fwd|rep)\s*:\s*)+", re.IGNORECASE)
+# Leading punctuation and brackets before the prefix.
+_LEAD = re.compile(r"^[\s\W_]*")
+# The first token, and optionally a second short piece split off by one stray space.
+_TOKEN = re.compile(r"^([0-9a-z@!]+)(?: ([0-9a-z]+))?")
+# What may separate the prefix from the rest of the title.
+_SEPARATORS = re.compile(r"^[\s\W_]*")
+
+
+@dataclass(frozen=True)
+class PrefixReading:
+    """What the reader found: the team meant (or None) and the title without the prefix."""
+
+    team: str | None
+    rest: str
+    raw: str = ""
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (``É`` -> ``e``), keeping one character per character."""
+    out = []
+    for char in text:
+        base = unicodedata.normalize("NFKD", char)
+        kept = "".join(c for c in base if not unicodedata.combining(c))
+        # keep the length: a character that folds to several (``œ``) or none stays one
+        out.append(kept[0].lower() if len(kept) == 1 else char.lower())
+    return "".join(out)
+
+
+def _substitutions(word: str) -> set[str]:
+    """The word with one character replaced by a look-alike."""
+    found = set()
+    for i, char in enumerate(word):
+        for other in _LOOKALIKES.get(char, ""):
+            found.add(word[:i] + other + word[i + 1 :])
+    return found
+
+
+def _transpositions(word: str) -> set[str]:
+    """The word with two neighbouring characters swapped."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+
+
+@lru_cache(maxsize=1)
+def variants() -> dict[str, str]:
+    """Every accepted spelling (folded, no spaces) mapped to its team."""
+    table: dict[str, str] = {}
+    rules = {
+        "si2c": {"s12c", "si2", "s2c", "sicc", "si22c", "ssi2c", "si2cc"}
+        | {"si2" + last for last in "dfvxs"},
+        "drasi": {
+            "dras1",
+            "drasy",
+            "drase",
+            "drasu",
+            "drazi",
+            "drassi",
+            "draci",
+            "drsi",
+            "drai",
+            "darsi",
+            "drais",
+            "drasii",
+            "ddrasi",
+            "drrasi",
+            "dasi",
+            "trasi",
+            "frasi",
+            "erasi",
+            "dtasi",
+            "desi",
+            "drqsi",
+            "drzsi",
+            "drasio",
+        },
+    }
+    for canonical, extra in rules.items():
+        forms = {canonical} | extra | _substitutions(canonical) | _transpositions(canonical)
+        table.update({form: canonical.upper() for form in forms if form not in _NOT_PREFIXES})
+    return table
+
+
+def read_prefix(title: str | None) -> PrefixReading:
+    """Read the team typed at the start of ``title``; the rest is the title without it."""
+    title = title or ""
+    folded = fold(title)
+    start = _REPLY.match(folded)
+    pos = start.end() if start else 0
+    pos += _LEAD.match(folded[pos:]).end()
+    match = _TOKEN.match(folded[pos:])
+    if not match:
+        return PrefixReading(None, title.strip())
+    table = variants()
+    candidates = []
+    if match.group(2) and 4 <= len(match.group(1) + match.group(2)) <= 6:
+        # "SI2 C", "DRA SI": one stray space inside the prefix (never "Si 2 ...")
+        candidates.append((match.group(1) + match.group(2), match.end()))
+    candidates.append((match.group(1), match.end(1)))
+    for token, end in candidates:
+        team = table.get(token)
+        if team:
+            stop = pos + end
+            rest_start = stop + _SEPARATORS.match(title[stop:]).end()
+            rest = _strip_closing(title[rest_start:])
+            return PrefixReading(team, rest.strip(), title[pos:stop])
+    return PrefixReading(None, title.strip())
+
+
+def _strip_closing(rest: str) -> str:
+    """Drop brackets left over from ``[SI2C]`` or ``(DRASI)`` style prefixes."""
+    return rest.lstrip(")]}>-–—:;,./|_ ")

@@ -1,0 +1,121 @@
+"""The router at run time: prefix reader + text model + decision policy, in batches."""
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from classifiers.model import linear_weights
+from classifiers.policy import (
+    DEFAULT_OVERRIDE_THRESHOLD,
+    DEFAULT_PREFIX_RELIABILITY,
+    DEFAULT_THRESHOLD,
+    Decision,
+    decide_proba,
+)
+from classifiers.prefix import read_prefix
+from classifiers.text import model_text
+
+CHUNK = 2000
+
+
+class Router:
+    """A loaded model with its thresholds: classifies tickets and explains its choices."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        card: dict,
+        *,
+        threshold: float | None = None,
+        override_threshold: float | None = None,
+    ) -> None:
+        """Thresholds default to the card's cross-validated ones."""
+        self.pipeline = pipeline
+        self.card = card
+        chosen = card.get("thresholds") or {}
+        self.threshold = (
+            threshold if threshold is not None else chosen.get("threshold", DEFAULT_THRESHOLD)
+        )
+        self.override_threshold = (
+            override_threshold
+            if override_threshold is not None
+            else (chosen.get("override_threshold", DEFAULT_OVERRIDE_THRESHOLD))
+        )
+        self.prefix_reliability = chosen.get("prefix_reliability", DEFAULT_PREFIX_RELIABILITY)
+        self._si2c = list(pipeline.classes_).index("SI2C")
+        self._names: np.ndarray | None = None
+
+    @property
+    def version(self) -> str:
+        """The model's version (from its card)."""
+        return str(self.card.get("version", ""))
+
+    def proba_si2c(self, texts: Sequence[str]) -> np.ndarray:
+        """P(SI2C) of model texts, computed in chunks."""
+        parts = [
+            self.pipeline.predict_proba(list(texts[i : i + CHUNK]))[:, self._si2c]
+            for i in range(0, len(texts), CHUNK)
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def decide_many(self, tickets: Iterable[tuple[str, str]]) -> list[tuple[str | None, Decision]]:
+        """(prefix read, decision) for each (title, description)."""
+        tickets = list(tickets)
+        prefixes = [read_prefix(title).team for title, _ in tickets]
+        probas = self.proba_si2c([model_text(t, d) for t, d in tickets])
+        return [
+            (
+                prefix,
+                decide_proba(
+                    prefix=prefix,
+                    proba_si2c=float(p),
+                    threshold=self.threshold,
+                    override_threshold=self.override_threshold,
+                    prefix_reliability=self.prefix_reliability,
+                ),
+            )
+            for prefix, p in zip(prefixes, probas, strict=True)
+        ]
+
+    def classify_many(self, items: Sequence[dict]) -> list[dict]:
+        """``triage classify`` output lines for input objects (id, title, description)."""
+        decided = self.decide_many(
+            (str(item.get("title") or ""), str(item.get("description") or "")) for item in items
+        )
+        return [
+            output_line(item.get("id"), prefix, decision)
+            for item, (prefix, decision) in zip(items, decided, strict=True)
+        ]
+
+    def explain(self, title: str, description: str, team: str, *, k: int = 8) -> list[list]:
+        """The terms that weighed most towards ``team`` in this ticket, heaviest first."""
+        features = self.pipeline.named_steps["features"]
+        row = features.transform([model_text(title, description)]).tocsr()
+        if self._names is None:
+            self._names = features.get_feature_names_out()
+        sign = 1.0 if team == "SI2C" else -1.0
+        weights = linear_weights(self.pipeline)[row.indices] * row.data * sign
+        order = np.argsort(-weights)
+        words, chars = [], []
+        for index in order:
+            if weights[index] <= 0:
+                break
+            kind, _, term = str(self._names[row.indices[index]]).partition("__")
+            bucket = words if kind == "word" else chars
+            label = term.strip() if kind == "word" else term
+            bucket.append([label, round(float(weights[index]), 4)])
+        # whole words read better to an agent; character pieces fill in when words are few
+        return (words + chars)[:k] if len(words) >= 3 else (words + chars[: k - len(words)])
+
+
+def output_line(ticket_id, prefix: str | None, decision: Decision) -> dict:
+    """One ``triage classify`` line (the interface's exact keys)."""
+    return {
+        "id": ticket_id,
+        "team": decision.team,
+        "confidence": round(min(max(decision.confidence, 0.0), 1.0), 4),
+        "prefix": prefix,
+        "requalify": decision.requalify,
+        "source": decision.source,
+    }

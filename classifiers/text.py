@@ -1,0 +1,68 @@
+"""Text normalisation for the model: HTML stripped, accents and case folded, placeholders.
+
+The model should learn words, not the particular numbers, school codes, addresses or links
+a ticket carries, so those become placeholders (``_uai_``, ``_email_``, ``_url_``,
+``_num3_`` for a three-digit number: its length still hints at an account or an error code).
+"""
+
+import re
+import unicodedata
+import warnings
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+from classifiers.prefix import read_prefix
+
+_HTML_HINT = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z]+;|&#\d+;")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_UAI = re.compile(r"\b\d{7}[a-z]\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SPACES = re.compile(r"\s+")
+_BLOCK_TAGS = ("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "pre")
+
+
+def strip_html(text: str) -> str:
+    """Plain text of an HTML fragment (real parser); text without markup is kept as is."""
+    if not text or not _HTML_HINT.search(text):
+        return text or ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before(" ")
+    return soup.get_text(" ")
+
+
+def fold_accents(text: str) -> str:
+    """Lower-case and remove accents; ``œ`` and ``æ`` become ``oe`` and ``ae``."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _number(match: re.Match) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return f" _num{min(digits, 8)}_ "
+
+
+def placeholders(text: str) -> str:
+    """Replace links, e-mail addresses, UAI codes and numbers by placeholders."""
+    text = _URL.sub(" _url_ ", text)
+    text = _EMAIL.sub(" _email_ ", text)
+    text = _UAI.sub(" _uai_ ", text)
+    return _NUMBER.sub(_number, text)
+
+
+def normalize(text: str) -> str:
+    """HTML-free, folded, placeholder text with single spaces."""
+    text = placeholders(fold_accents(strip_html(text)))
+    return _SPACES.sub(" ", text).strip()
+
+
+def model_text(title: str | None, description: str | None) -> str:
+    """What the model reads: the title without its prefix, then the description."""
+    rest = read_prefix(title or "").rest
+    return normalize(f"{rest} . {description or ''}")
