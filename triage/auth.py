@@ -1,7 +1,155 @@
-"""Login, roles and API tokens (to be built by the web/API issue)."""
+"""Login (Flask-Login sessions), API tokens (Bearer), roles, CSRF, cookies and headers."""
 
-from flask import Flask
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, abort, g, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from triage.db import get_session
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+# No inline script or style anywhere: templates load /static files only.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is signed in: a detached copy of the User row (safe across sessions)."""
+
+    id: int
+    login: str
+    role: str
+    team: str | None
+    via_token: bool = False
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Flask-Login's identifier in the session cookie."""
+        return str(self.id)
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins manage users, tokens and the model."""
+        return self.role == "admin"
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Supervisors and admins act on every queue."""
+        return self.role in ("supervisor", "admin")
+
+
+def principal_for(user, *, via_token: bool = False) -> Principal:
+    """A Principal from a User row."""
+    return Principal(
+        id=user.id, login=user.login, role=user.role, team=user.team, via_token=via_token
+    )
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Principal | None:
+    from triage.models import User
+
+    try:
+        user = get_session().get(User, int(user_id))
+    except ValueError:
+        return None
+    if user is None or not user.active:
+        return None
+    return principal_for(user)
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, "" when malformed, None when absent."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return ""
+    return token.strip()
+
+
+def api_identity() -> Principal | None:
+    """The API caller: a Bearer token when one is sent (it alone counts), else the session."""
+    if "api_identity" in g:
+        return g.api_identity
+    token = bearer_token()
+    if token is not None:
+        from triage.services.users import user_for_token
+
+        user = user_for_token(session=get_session(), token=token) if token else None
+        identity = principal_for(user, via_token=True) if user else None
+    else:
+        identity = current_user if current_user.is_authenticated else None
+    g.api_identity = identity
+    return identity
+
+
+def role_required(*roles: str) -> Callable:
+    """A page or API view that only some roles may use: 403 for the others."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            identity = api_identity() if request.blueprint == "api" else current_user
+            if identity is None or not identity.is_authenticated:
+                abort(401)
+            if identity.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def client_ip() -> str:
+    """The caller's address (behind a proxy, configure ProxyFix so this is the real one)."""
+    return request.remote_addr or "unknown"
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_user.is_authenticated and response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def init_app(app: Flask) -> None:
-    """Wire authentication into the app."""
+    """Wire sessions, CSRF, cookie flags and security headers into the app."""
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=12))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.after_request(_security_headers)

@@ -1,26 +1,34 @@
 """The JSON API under /api/v1, and /healthz."""
 
-from flask import Blueprint, Flask, jsonify
-
-from triage.db import check_db
+from flask import Blueprint, Flask, request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
 
 
-@health_bp.get("/healthz")
-def healthz():
-    """200 when the database answers."""
-    try:
-        check_db()
-    except Exception as exc:  # noqa: BLE001 - any database failure is "not ok"
-        return jsonify({"status": "error", "database": "down", "message": str(exc)}), 503
-    return jsonify({"status": "ok", "database": "ok"})
+@bp.before_request
+def _authenticate():
+    """Every API route needs a Bearer token or a signed-in session; sessions also need CSRF."""
+    from flask import current_app
+
+    from triage.api.errors import ApiError
+    from triage.auth import api_identity, csrf
+
+    identity = api_identity()
+    if identity is None:
+        raise ApiError(401, "authentication required: Authorization: Bearer <token>")
+    unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+    if unsafe and not identity.via_token and current_app.config.get("WTF_CSRF_ENABLED", True):
+        # a browser session is a cookie: a forged cross-site POST must carry no valid token
+        csrf.protect()
 
 
 def init_app(app: Flask) -> None:
-    """Register the API blueprints."""
-    from triage.api import routes  # noqa: F401  (attaches the routes to bp)
+    """Register the API blueprints and the error handlers."""
+    from triage.api import errors, health, routes  # noqa: F401  (attach the routes)
+    from triage.auth import csrf
 
+    csrf.exempt(bp)
+    errors.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(bp)

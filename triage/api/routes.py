@@ -1,17 +1,151 @@
 """API routes: parse, call a service, serialise."""
 
 import datetime as dt
+import logging
 
 from flask import current_app, jsonify, request
 
 from triage.api import bp
+from triage.api.errors import ApiError
+from triage.api.openapi import openapi_document
+from triage.auth import api_identity
 from triage.db import get_session
+from triage.models import utcnow
+from triage.services.requalify import can_requalify, requalify
 from triage.services.stats import backlog_for_app
+from triage.services.teams import UnknownTeam
+from triage.services.tickets import (
+    InvalidQuery,
+    get_ticket,
+    list_tickets,
+    parse_query,
+    ticket_detail,
+    ticket_to_dict,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "a JSON object is expected (Content-Type: application/json)")
+    return body
+
+
+def _string(body: dict, key: str, *, required: bool = False) -> str:
+    value = body.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApiError(400, f"{key} must be a string")
+    if required and not value.strip():
+        raise ApiError(400, f"{key} is required")
+    return value
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.get("/tickets")
+def tickets():
+    """A page of tickets, filtered."""
+    try:
+        query = parse_query(request.args)
+    except InvalidQuery as exc:
+        raise ApiError(400, str(exc)) from exc
+    now = utcnow()
+    config = current_app.config
+    rows, total = list_tickets(session=get_session(), config=config, query=query, now=now)
+    return jsonify(
+        {
+            "items": [ticket_to_dict(t, config=config, now=now) for t in rows],
+            "total": total,
+            "page": query.page,
+            "per_page": query.per_page,
+        }
+    )
+
+
+def _ticket_or_404(ref: str):
+    ticket = get_ticket(session=get_session(), ref=ref)
+    if ticket is None:
+        raise ApiError(404, f"no ticket {ref}")
+    return ticket
+
+
+@bp.get("/tickets/<ref>")
+def ticket(ref: str):
+    """One ticket with its routing and escalation history."""
+    found = _ticket_or_404(ref)
+    return jsonify(
+        ticket_detail(session=get_session(), ticket=found, config=current_app.config, now=utcnow())
+    )
+
+
+@bp.post("/tickets/<ref>/requalify")
+def requalify_ticket(ref: str):
+    """Move a ticket to another queue as the caller's decision."""
+    body = _json_body()
+    team = _string(body, "team", required=True)
+    comment = _string(body, "comment")
+    found = _ticket_or_404(ref)
+    identity = api_identity()
+    if not can_requalify(identity, found):
+        raise ApiError(403, "agents requalify tickets of their own queue or unassigned ones")
+    session = get_session()
+    try:
+        found = requalify(
+            session=session,
+            config=current_app.config,
+            ticket=found,
+            team=team,
+            actor=identity.login,
+            comment=comment,
+        )
+    except UnknownTeam as exc:
+        session.rollback()
+        raise ApiError(400, str(exc), "unknown_team") from exc
+    return jsonify(
+        ticket_detail(session=session, ticket=found, config=current_app.config, now=utcnow())
+    )
 
 
 @bp.get("/stats")
 def stats():
     """The backlog table, as ``triage stats --json``."""
     since = request.args.get("since")
-    day = dt.date.fromisoformat(since) if since else None
+    try:
+        day = dt.date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise ApiError(400, "since must be a date YYYY-MM-DD") from exc
     return jsonify(backlog_for_app(session=get_session(), config=current_app.config, since=day))
+
+
+@bp.post("/classify")
+def classify():
+    """One ``triage classify`` line for a title and description, with its explanation."""
+    body = _json_body()
+    title = _string(body, "title")
+    description = _string(body, "description")
+    if not title.strip() and not description.strip():
+        raise ApiError(400, "title or description is required")
+    try:
+        from triage.services.routing import classify as classify_text
+    except ImportError as exc:
+        raise ApiError(503, "the classifier is not available", "unavailable") from exc
+    try:
+        result = classify_text(
+            config=current_app.config, title=title, description=description, explain=True
+        )
+    except Exception as exc:  # noqa: BLE001 - e.g. no model trained yet
+        log.exception("classify failed")
+        raise ApiError(503, f"the classifier failed: {exc}", "unavailable") from exc
+    result = dict(result)
+    result["id"] = body.get("id")
+    result.setdefault("explanation", [])
+    result["explanation"] = [list(pair) for pair in result["explanation"]]
+    return jsonify(result)

@@ -1,7 +1,28 @@
-"""The French web pages."""
+"""The French web pages: the queue, a ticket, the dashboard, the admin page."""
 
-from flask import Flask
+from flask import Blueprint, Flask, request
+from flask_login import current_user
+
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
+
+PUBLIC_ENDPOINTS = {"web.login", "web.static"}
+
+
+@bp.before_request
+def _require_login():
+    """Every page but /login and static files needs a signed-in user."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    from triage.auth import login_manager
+
+    return login_manager.unauthorized()
 
 
 def init_app(app: Flask) -> None:
-    """Register the web blueprint."""
+    """Register the web blueprint and its template helpers."""
+    from triage.web import admin, filters, stats, views  # noqa: F401  (attach the views)
+
+    filters.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,97 @@
+"""One error shape for the API (`{"error", "message"}`), French HTML pages elsewhere."""
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/", "/healthz")
+
+
+class ApiError(Exception):
+    """An error a view raises to answer with a given status and message."""
+
+    def __init__(self, status: int, message: str, error: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error = error
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def error_response(status: int, message: str, error: str | None = None):
+    """The JSON error body with its status (and WWW-Authenticate on 401)."""
+    name = error or _reason(status)
+    response = jsonify({"error": name, "message": message})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="triage"'
+    return response
+
+
+def _reason(status: int) -> str:
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    return HTTP_STATUS_CODES.get(status, "Error").lower().replace(" ", "_")
+
+
+def _html_error(status: int, message: str):
+    try:
+        return render_template("error.html", status=status, message=message), status
+    except Exception:  # noqa: BLE001 - an error page must not fail in turn
+        log.exception("error page could not be drawn")
+        return f"Erreur {status}", status
+
+
+FRENCH = {
+    400: "Requête invalide.",
+    401: "Authentification requise.",
+    403: "Vous n'avez pas le droit de faire cela.",
+    404: "Page introuvable.",
+    405: "Méthode non autorisée.",
+    500: "Erreur interne : l'incident est enregistré.",
+}
+
+
+def handle_http_error(exc: HTTPException):
+    """HTTP errors: JSON under /api and /healthz, a French page elsewhere."""
+    status = exc.code or 500
+    if _is_api_request():
+        response = error_response(status, exc.description or _reason(status))
+        if status == 405 and exc.get_headers():
+            allow = dict(exc.get_headers()).get("Allow")
+            if allow:
+                response.headers["Allow"] = allow
+        return response
+    custom = exc.description and exc.description != type(exc).description
+    return _html_error(status, exc.description if custom else FRENCH.get(status, ""))
+
+
+def handle_api_error(exc: ApiError):
+    """Errors raised by the views on purpose."""
+    if _is_api_request():
+        return error_response(exc.status, exc.message, exc.error)
+    return _html_error(exc.status, exc.message)
+
+
+def handle_unexpected(exc: Exception):
+    """Anything else is a 500, logged with its traceback, never shown to the caller."""
+    if isinstance(exc, HTTPException):
+        return handle_http_error(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if _is_api_request():
+        return error_response(500, "internal error; it has been logged")
+    return _html_error(500, FRENCH[500])
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers on the whole app (404/405 happen before any blueprint)."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(Exception, handle_unexpected)

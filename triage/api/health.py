@@ -1,0 +1,72 @@
+"""``/healthz``: the database, the scheduler's jobs and the iTop sync, without login."""
+
+import logging
+
+from flask import current_app, jsonify
+
+from triage.api import health_bp
+from triage.db import check_db, get_session
+from triage.models import SyncState, utcnow
+from triage.services.tickets import iso
+
+log = logging.getLogger(__name__)
+
+
+def sync_status(*, session, config) -> dict | None:
+    """The iTop sync's state (SyncState row "itop"), None before the first poll."""
+    state = session.get(SyncState, "itop")
+    if state is None:
+        return None
+    lag = None
+    if state.last_success_at is not None:
+        lag = round((utcnow() - state.last_success_at).total_seconds())
+    return {
+        "last_run_at": iso(state.last_run_at, config),
+        "last_success_at": iso(state.last_success_at, config),
+        "watermark": iso(state.watermark, config),
+        "last_error": state.last_error,
+        "last_error_at": iso(state.last_error_at, config),
+        "last_fetched": state.last_fetched,
+        "last_created": state.last_created,
+        "last_updated": state.last_updated,
+        "lag_seconds": lag,
+    }
+
+
+def jobs_status(*, session):
+    """The scheduler's jobs (from its service when present), None when unavailable."""
+    try:
+        from triage.services.jobs import job_status
+    except ImportError:
+        return None
+    try:
+        return job_status(session=session)
+    except Exception:  # noqa: BLE001 - health must answer even if a part is broken
+        log.exception("job_status failed")
+        return {"error": "job status unavailable"}
+
+
+@health_bp.get("/healthz")
+def healthz():
+    """200 when the database answers, with the jobs' and the sync's state."""
+    try:
+        check_db()
+    except Exception as exc:  # noqa: BLE001 - any database failure is "not ok"
+        log.warning("healthz: database down: %s", exc)
+        return jsonify(
+            {
+                "status": "error",
+                "database": "down",
+                "error": "database_unavailable",
+                "message": str(exc),
+            }
+        ), 503
+    session = get_session()
+    body = {"status": "ok", "database": "ok"}
+    try:
+        body["sync"] = sync_status(session=session, config=current_app.config)
+    except Exception:  # noqa: BLE001
+        log.exception("healthz: sync state unreadable")
+        body["sync"] = None
+    body["jobs"] = jobs_status(session=session)
+    return jsonify(body)

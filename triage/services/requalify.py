@@ -1,0 +1,50 @@
+"""Requalification: an agent moves a ticket to another queue (web form, API, CLI)."""
+
+import logging
+from typing import Any
+
+from sqlmodel import Session
+
+from triage.models import Ticket
+from triage.services import writeback
+from triage.services.teams import UnknownTeam, normalize_team, set_team
+
+log = logging.getLogger(__name__)
+
+TARGET_TEAMS: tuple[str, ...] = ("SI2C", "DRASI", "NATIONAL")
+MAX_COMMENT = 2000
+
+
+def can_requalify(user: Any, ticket: Ticket) -> bool:
+    """Agents: their own team's queue or unassigned tickets; supervisors and admins: any."""
+    role = getattr(user, "role", None)
+    if role in ("supervisor", "admin"):
+        return True
+    if role == "agent":
+        return ticket.team in (getattr(user, "team", None), "UNASSIGNED")
+    return False
+
+
+def requalify(
+    *, session: Session, config: Any, ticket: Ticket, team: str, actor: str, comment: str = ""
+) -> Ticket:
+    """Move a ticket to ``team`` as an agent's decision, queue the iTop write-back; commits."""
+    target = normalize_team(team)
+    if target not in TARGET_TEAMS:
+        raise UnknownTeam(f"a ticket is requalified to one of {', '.join(TARGET_TEAMS)}")
+    comment = (comment or "").strip()[:MAX_COMMENT]
+    previous = ticket.team
+    set_team(
+        session=session, ticket=ticket, team=target, source="agent", actor=actor, reason=comment
+    )
+    # the agent has decided: nothing is left to review, whatever the router thought
+    ticket.needs_review = False
+    ticket.requalify_suggested = False
+    session.add(ticket)
+    log_entry = f"Requalifié vers {target} par {actor}" + (f" : {comment}" if comment else "")
+    writeback.enqueue(
+        session=session, config=config, ticket=ticket, team=target, log_entry=log_entry
+    )
+    session.commit()
+    log.info("ticket %s requalified %s -> %s by %s", ticket.ref, previous, target, actor)
+    return ticket

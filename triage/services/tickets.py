@@ -1,0 +1,283 @@
+"""Tickets as the API and the pages show them: listing (SQL filters), detail, JSON shape."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from triage.models import QUEUES, Escalation, RoutingDecision, Ticket, utcnow
+from triage.services.ages import age_days, overdue_cutoff
+
+log = logging.getLogger(__name__)
+
+STATES = ("open", "closed", "all")
+SORTS = ("oldest", "newest")
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+TRIAGE_TAB = "TRIAGE"  # the "À trier" tab: unassigned or needs review
+
+
+class InvalidQuery(ValueError):
+    """A listing parameter that cannot be used."""
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """The filters of a listing, validated."""
+
+    team: str | None = None  # a queue, or TRIAGE_TAB
+    state: str = "open"
+    overdue: bool = False
+    needs_review: bool = False
+    q: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    sort: str = "oldest"
+
+
+def _flag(value: str | None, name: str) -> bool:
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise InvalidQuery(f"{name} must be true or false")
+
+
+def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise InvalidQuery(f"{name} must be an integer") from exc
+    if not low <= number <= high:
+        raise InvalidQuery(f"{name} must be between {low} and {high}")
+    return number
+
+
+def parse_query(args: Any, *, allow_triage_tab: bool = False) -> TicketQuery:
+    """Read and check listing parameters (a request's args); raises InvalidQuery."""
+    team = (args.get("team") or "").strip().upper() or None
+    allowed = QUEUES + ((TRIAGE_TAB,) if allow_triage_tab else ())
+    if team is not None and team not in allowed:
+        raise InvalidQuery(f"team must be one of {', '.join(allowed)}")
+    state = (args.get("state") or "open").strip().lower()
+    if state not in STATES:
+        raise InvalidQuery(f"state must be one of {', '.join(STATES)}")
+    sort = (args.get("sort") or "oldest").strip().lower()
+    if sort not in SORTS:
+        raise InvalidQuery(f"sort must be one of {', '.join(SORTS)}")
+    return TicketQuery(
+        team=team,
+        state=state,
+        overdue=_flag(args.get("overdue"), "overdue"),
+        needs_review=_flag(args.get("needs_review"), "needs_review"),
+        q=(args.get("q") or "").strip()[:200],
+        page=_int(args.get("page"), "page", 1, 1, 1_000_000),
+        per_page=_int(args.get("per_page"), "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        sort=sort,
+    )
+
+
+def _cutoff(config: Any, now: dt.datetime) -> dt.datetime:
+    return overdue_cutoff(
+        now,
+        config["ESCALATION_DAYS"],
+        working_days=config.get("WORKING_DAYS", False),
+        alsace_moselle=config.get("ALSACE_MOSELLE", False),
+        tz=config.get("ITOP_TIMEZONE", "Europe/Paris"),
+    )
+
+
+def _conditions(query: TicketQuery, *, config: Any, now: dt.datetime) -> list:
+    conditions = [Ticket.service == config["ITOP_SERVICE"]]
+    if query.team == TRIAGE_TAB:
+        conditions.append(sa.or_(Ticket.team == "UNASSIGNED", Ticket.needs_review))
+    elif query.team:
+        conditions.append(Ticket.team == query.team)
+    if query.state == "open":
+        conditions.append(Ticket.is_open)
+    elif query.state == "closed":
+        conditions.append(sa.not_(Ticket.is_open))
+    if query.overdue:
+        conditions.extend([Ticket.is_open, Ticket.created_at < _cutoff(config, now)])
+    if query.needs_review:
+        conditions.append(Ticket.needs_review)
+    if query.q:
+        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        fields = (Ticket.ref, Ticket.title, Ticket.organization, Ticket.caller)
+        conditions.append(sa.or_(*(f.ilike(pattern, escape="\\") for f in fields)))
+    return conditions
+
+
+def list_tickets(
+    *, session: Session, config: Any, query: TicketQuery, now: dt.datetime | None = None
+) -> tuple[list[Ticket], int]:
+    """One page of tickets matching the query, and the total count (both in SQL)."""
+    now = now or utcnow()
+    conditions = _conditions(query, config=config, now=now)
+    total = session.exec(select(sa.func.count()).select_from(Ticket).where(*conditions)).one()
+    order = Ticket.created_at.asc() if query.sort == "oldest" else Ticket.created_at.desc()
+    rows = session.exec(
+        select(Ticket)
+        .where(*conditions)
+        .order_by(order, Ticket.id)
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
+    )
+    return list(rows), int(total)
+
+
+def queue_counts(*, session: Session, config: Any) -> dict[str, int]:
+    """Open tickets per queue, plus the "À trier" tab (unassigned or needs review)."""
+    base = [Ticket.service == config["ITOP_SERVICE"], Ticket.is_open]
+    counts = {queue: 0 for queue in QUEUES}
+    for team, count in session.exec(
+        select(Ticket.team, sa.func.count()).where(*base).group_by(Ticket.team)
+    ):
+        counts[team] = int(count)
+    counts[TRIAGE_TAB] = int(
+        session.exec(
+            select(sa.func.count())
+            .select_from(Ticket)
+            .where(*base, sa.or_(Ticket.team == "UNASSIGNED", Ticket.needs_review))
+        ).one()
+    )
+    return counts
+
+
+def get_ticket(*, session: Session, ref: str) -> Ticket | None:
+    """The ticket with this iTop reference, or None."""
+    return session.exec(select(Ticket).where(Ticket.ref == ref)).first()
+
+
+def iso(value: dt.datetime | None, config: Any) -> str | None:
+    """A time in ISO 8601 with its offset, in iTop's time zone."""
+    if value is None:
+        return None
+    zone = ZoneInfo(config.get("ITOP_TIMEZONE", "Europe/Paris"))
+    return value.astimezone(zone).isoformat(timespec="seconds")
+
+
+def ticket_age(ticket: Ticket, *, config: Any, now: dt.datetime) -> float:
+    """The ticket's age in days (calendar or working days, per the settings)."""
+    return age_days(
+        ticket.created_at,
+        now,
+        working_days=config.get("WORKING_DAYS", False),
+        alsace_moselle=config.get("ALSACE_MOSELLE", False),
+        tz=config.get("ITOP_TIMEZONE", "Europe/Paris"),
+    )
+
+
+def is_overdue(ticket: Ticket, *, config: Any, now: dt.datetime) -> bool:
+    """Open and older than the escalation threshold (the same rule as the backlog table)."""
+    return bool(ticket.is_open and ticket.created_at < _cutoff(config, now))
+
+
+def ticket_to_dict(ticket: Ticket, *, config: Any, now: dt.datetime) -> dict[str, Any]:
+    """The ticket shape of interfaces.md."""
+    return {
+        "ref": ticket.ref,
+        "itop_id": ticket.itop_id,
+        "title": ticket.title,
+        "description": ticket.description,
+        "status": ticket.status,
+        "open": bool(ticket.is_open),
+        "team": ticket.team,
+        "team_source": ticket.team_source,
+        "prefix": ticket.prefix,
+        "confidence": ticket.confidence,
+        "needs_review": bool(ticket.needs_review),
+        "requalify_suggested": bool(ticket.requalify_suggested),
+        "created_at": iso(ticket.created_at, config),
+        "updated_at": iso(ticket.updated_at, config),
+        "age_days": round(ticket_age(ticket, config=config, now=now), 1),
+        "overdue": is_overdue(ticket, config=config, now=now),
+        "escalated_at": iso(ticket.escalated_at, config),
+        "organization": ticket.organization,
+        "caller": ticket.caller,
+    }
+
+
+def history(*, session: Session, ticket: Ticket) -> list[RoutingDecision]:
+    """The ticket's team decisions, oldest first."""
+    return list(
+        session.exec(
+            select(RoutingDecision)
+            .where(RoutingDecision.ticket_id == ticket.id)
+            .order_by(RoutingDecision.at, RoutingDecision.id)
+        )
+    )
+
+
+def escalations(*, session: Session, ticket: Ticket) -> list[Escalation]:
+    """The ticket's warnings and escalations, oldest first."""
+    return list(
+        session.exec(
+            select(Escalation)
+            .where(Escalation.ticket_id == ticket.id)
+            .order_by(Escalation.created_at, Escalation.id)
+        )
+    )
+
+
+def team_durations(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> list:
+    """Time spent in each team, from the scheduler's service when it is there."""
+    try:
+        from triage.services import escalation as escalation_service
+
+        function = escalation_service.team_durations
+    except (ImportError, AttributeError):
+        return []
+    try:
+        return _call_durations(function, session=session, ticket=ticket, config=config, now=now)
+    except Exception:  # noqa: BLE001 - a detail page must still show
+        log.exception("team_durations failed for %s", ticket.ref)
+        return []
+
+
+def _call_durations(function, **kwargs) -> list:
+    """Call team_durations with the arguments its signature takes."""
+    import inspect
+
+    params = inspect.signature(function).parameters
+    result = function(**{k: v for k, v in kwargs.items() if k in params})
+    if isinstance(result, dict):
+        result = list(result.items())
+    return list(result or [])
+
+
+def ticket_detail(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> dict:
+    """The ticket shape plus its routing history and escalations."""
+    data = ticket_to_dict(ticket, config=config, now=now)
+    data["history"] = [
+        {
+            "at": iso(d.at, config),
+            "actor": d.actor,
+            "source": d.source,
+            "from_team": d.from_team,
+            "to_team": d.to_team,
+            "confidence": d.confidence,
+            "reason": d.reason,
+            "model_version": d.model_version,
+        }
+        for d in history(session=session, ticket=ticket)
+    ]
+    data["escalations"] = [
+        {
+            "level": e.level,
+            "created_at": iso(e.created_at, config),
+            "team": e.team,
+            "rule": e.rule,
+            "threshold_days": e.threshold_days,
+            "age_days": e.age_days,
+        }
+        for e in escalations(session=session, ticket=ticket)
+    ]
+    return data

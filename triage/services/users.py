@@ -1,0 +1,209 @@
+"""Accounts: users, roles, password checks with throttling, and API tokens."""
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import threading
+from collections import defaultdict, deque
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from triage.models import ApiToken, User, utcnow
+
+log = logging.getLogger(__name__)
+
+ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
+AGENT_TEAMS: tuple[str, ...] = ("SI2C", "DRASI", "NATIONAL")
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILURES = 5  # consecutive failures on one login before it is locked
+LOCK_MINUTES = 15
+IP_MAX_FAILURES = 20  # failures from one address within LOCK_MINUTES (per worker process)
+TOKEN_PREFIX = "trg_"
+
+# A hash to check against when the login does not exist, so both cases cost the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_ip_failures: dict[str, deque] = defaultdict(deque)
+_ip_lock = threading.Lock()
+
+
+class AccountError(ValueError):
+    """An account cannot be created or changed as asked."""
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an API token (sha256: tokens are long and random)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def get_user(*, session: Session, login: str) -> User | None:
+    """The user with this login, or None."""
+    return session.exec(select(User).where(User.login == login.strip())).first()
+
+
+def create_user(
+    *, session: Session, login: str, password: str, role: str, team: str | None = None
+) -> User:
+    """Create an account (an agent needs a team); commits."""
+    login = (login or "").strip()
+    role = (role or "").strip().lower()
+    team = (team or "").strip().upper() or None
+    if not login or len(login) > 128 or any(c.isspace() for c in login):
+        raise AccountError("identifiant invalide (1 à 128 caractères, sans espace)")
+    if role not in ROLES:
+        raise AccountError(f"rôle inconnu {role!r} : {', '.join(ROLES)}")
+    if team is not None and team not in AGENT_TEAMS:
+        raise AccountError(f"équipe inconnue {team!r} : {', '.join(AGENT_TEAMS)}")
+    if role == "agent" and team is None:
+        raise AccountError("un agent doit avoir une équipe (SI2C, DRASI ou NATIONAL)")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères minimum)")
+    if get_user(session=session, login=login) is not None:
+        raise AccountError(f"l'identifiant {login!r} existe déjà")
+    user = User(login=login, password_hash=generate_password_hash(password), role=role, team=team)
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    log.info("user %s created (role %s, team %s)", login, role, team)
+    return user
+
+
+def set_active(*, session: Session, user: User, active: bool) -> User:
+    """Activate or deactivate an account; deactivation also revokes its tokens. Commits."""
+    user.active = active
+    session.add(user)
+    if not active:
+        now = utcnow()
+        for token in session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
+            session.add(token)
+    session.commit()
+    return user
+
+
+def _ip_blocked(ip: str, now: dt.datetime) -> bool:
+    """Too many recent failures from this address (kept in this process only)."""
+    with _ip_lock:
+        window = _ip_failures[ip]
+        while window and window[0] < now - dt.timedelta(minutes=LOCK_MINUTES):
+            window.popleft()
+        return len(window) >= IP_MAX_FAILURES
+
+
+def _record_ip_failure(ip: str, now: dt.datetime) -> None:
+    with _ip_lock:
+        _ip_failures[ip].append(now)
+
+
+def reset_ip_failures() -> None:
+    """Forget every address's failures (tests, or an admin after an incident)."""
+    with _ip_lock:
+        _ip_failures.clear()
+
+
+def authenticate(*, session: Session, login: str, password: str, ip: str) -> User | None:
+    """The user when the password is right and neither the login nor the address is locked."""
+    now = utcnow()
+    user = get_user(session=session, login=login or "")
+    if _ip_blocked(ip, now):
+        log.warning("login refused for %r: too many failures from %s", login, ip)
+        return None
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        _record_ip_failure(ip, now)
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        log.warning("login refused for %s: locked until %s", user.login, user.locked_until)
+        return None
+    if check_password_hash(user.password_hash, password or ""):
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        session.add(user)
+        session.commit()
+        return user
+    _record_ip_failure(ip, now)
+    _record_failure(session=session, user=user, now=now)
+    return None
+
+
+def _record_failure(*, session: Session, user: User, now: dt.datetime) -> None:
+    """Count a failure atomically (several workers); lock the login at MAX_FAILURES."""
+    session.execute(
+        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    session.commit()
+    session.refresh(user)
+    if user.failed_logins >= MAX_FAILURES:
+        user.failed_logins = 0
+        user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        session.add(user)
+        session.commit()
+        log.warning("login %s locked for %d minutes", user.login, LOCK_MINUTES)
+
+
+def is_locked(user: User, *, now: dt.datetime | None = None) -> bool:
+    """Whether the login is locked now."""
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def create_token(*, session: Session, user: User, name: str = "") -> str:
+    """Create an API token for a user; returns the plain token (shown once). Commits."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id, token_hash=hash_token(token), hint=token[:8], name=(name or "")[:128]
+    )
+    session.add(row)
+    session.commit()
+    log.info("API token %s created for %s", row.id, user.login)
+    return token
+
+
+def revoke_token(*, session: Session, token_id: int) -> bool:
+    """Revoke a token by id; False when there is no such active token. Commits."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    session.add(row)
+    session.commit()
+    log.info("API token %s revoked", token_id)
+    return True
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    """The active user owning this non-revoked token, or None."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    now = utcnow()
+    # one write per minute at most: tokens used by scripts must not turn reads into writes
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+    return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Every account, by login."""
+    return list(session.exec(select(User).order_by(User.login)))
+
+
+def list_tokens(*, session: Session) -> list[tuple[ApiToken, str]]:
+    """Every token with its owner's login, newest first."""
+    query = (
+        select(ApiToken, User.login)
+        .join(User, User.id == ApiToken.user_id)
+        .order_by(ApiToken.created_at.desc())
+    )
+    return [(token, login) for token, login in session.exec(query)]

@@ -1,0 +1,154 @@
+"""The admin page: users, API tokens, sync and jobs status, the model, the outbox."""
+
+import logging
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from triage.api.health import jobs_status, sync_status
+from triage.auth import role_required
+from triage.db import get_session
+from triage.models import ApiToken, OutboxMessage, User
+from triage.services import users as user_service
+from triage.web import bp
+
+log = logging.getLogger(__name__)
+
+
+def _model_card() -> tuple[dict | None, str | None]:
+    try:
+        from triage.services.training import current_card
+    except ImportError:
+        return None, "Le module d'entraînement n'est pas disponible."
+    try:
+        card = current_card(config=current_app.config)
+    except Exception as exc:  # noqa: BLE001 - the page must show anyway
+        log.warning("model card unreadable: %s", exc)
+        return None, "La fiche du modèle est illisible."
+    if card is None:
+        return None, "Aucun modèle entraîné pour l'instant."
+    return dict(card), None
+
+
+def _outbox(session) -> dict:
+    try:
+        from triage.services.outbox import outbox_counts
+
+        counts = outbox_counts(session=session)
+    except ImportError:
+        counts = {}
+        for status, number in session.exec(
+            select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ):
+            counts[status] = int(number)
+    latest = session.exec(
+        select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(10)
+    ).all()
+    return {"counts": counts, "latest": latest}
+
+
+def _render(new_token: str | None = None, token_owner: str | None = None):
+    session = get_session()
+    card, card_error = _model_card()
+    return render_template(
+        "admin.html",
+        users=user_service.list_users(session=session),
+        tokens=user_service.list_tokens(session=session),
+        sync=sync_status(session=session, config=current_app.config),
+        jobs=jobs_status(session=session),
+        card=card,
+        card_error=card_error,
+        outbox=_outbox(session),
+        new_token=new_token,
+        token_owner=token_owner,
+        roles=user_service.ROLES,
+        teams=user_service.AGENT_TEAMS,
+    )
+
+
+@bp.get("/admin")
+@role_required("admin")
+def admin():
+    """The admin page."""
+    return _render()
+
+
+@bp.post("/admin/users")
+@role_required("admin")
+def admin_create_user():
+    """Create an account."""
+    form = request.form
+    try:
+        user = user_service.create_user(
+            session=get_session(),
+            login=form.get("login", ""),
+            password=form.get("password", ""),
+            role=form.get("role", ""),
+            team=form.get("team") or None,
+        )
+    except user_service.AccountError as exc:
+        flash(f"Compte non créé : {exc}", "error")
+        return redirect(url_for("web.admin"))
+    flash(f"Compte {user.login} créé.", "success")
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@role_required("admin")
+def admin_set_active(user_id: int):
+    """Deactivate (and revoke its tokens) or reactivate an account."""
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    active = request.form.get("active") == "1"
+    if not active and user.id == current_user.id:
+        flash("Vous ne pouvez pas désactiver votre propre compte.", "error")
+        return redirect(url_for("web.admin"))
+    user_service.set_active(session=session, user=user, active=active)
+    flash(f"Compte {user.login} {'réactivé' if active else 'désactivé'}.", "success")
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/admin/tokens")
+@role_required("admin")
+def admin_create_token():
+    """Create a token: shown once, in this response only (never stored in the session)."""
+    session = get_session()
+    user = session.get(User, request.form.get("user_id", type=int) or 0)
+    if user is None or not user.active:
+        abort(400, "Compte inconnu ou désactivé.")
+    token = user_service.create_token(session=session, user=user, name=request.form.get("name", ""))
+    return _render(new_token=token, token_owner=user.login)
+
+
+@bp.post("/admin/tokens/<int:token_id>/revoke")
+@role_required("admin")
+def admin_revoke_token(token_id: int):
+    """Revoke a token."""
+    if get_session().get(ApiToken, token_id) is None:
+        abort(404)
+    if user_service.revoke_token(session=get_session(), token_id=token_id):
+        flash("Jeton révoqué.", "success")
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/admin/retrain")
+@role_required("admin")
+def admin_retrain():
+    """Retrain the router now (synchronously: a few seconds on this data)."""
+    try:
+        from triage.services.training import train
+    except ImportError:
+        flash("Le module d'entraînement n'est pas disponible.", "error")
+        return redirect(url_for("web.admin"))
+    try:
+        train(session=get_session(), config=current_app.config)
+    except Exception as exc:  # noqa: BLE001 - report the failure on the page
+        log.exception("retrain failed")
+        flash(f"L'entraînement a échoué : {exc}", "error")
+        return redirect(url_for("web.admin"))
+    flash("Modèle réentraîné.", "success")
+    return redirect(url_for("web.admin"))

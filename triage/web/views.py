@@ -1,0 +1,184 @@
+"""Pages: login, the queue, a ticket and its requalification."""
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from triage.auth import client_ip, principal_for
+from triage.db import get_session
+from triage.models import utcnow
+from triage.services import tickets as ticket_service
+from triage.services.completeness import completeness
+from triage.services.requalify import TARGET_TEAMS, can_requalify, requalify
+from triage.services.teams import UnknownTeam
+from triage.services.users import authenticate
+from triage.web import bp
+
+log = logging.getLogger(__name__)
+
+TABS = (
+    ("SI2C", "SI2C"),
+    ("DRASI", "DRASI"),
+    ("NATIONAL", "National"),
+    (ticket_service.TRIAGE_TAB, "À trier"),
+    ("ALL", "Toutes"),
+)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would help phishing."""
+    if not target:
+        return url_for("web.queue")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("web.queue")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in form."""
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("web.queue"))
+        return render_template("login.html", next=request.args.get("next", ""))
+    user = authenticate(
+        session=get_session(),
+        login=request.form.get("login", ""),
+        password=request.form.get("password", ""),
+        ip=client_ip(),
+    )
+    if user is None:
+        log.info("failed login for %r from %s", request.form.get("login", ""), client_ip())
+        flash(
+            "Identifiant ou mot de passe incorrect (ou compte momentanément verrouillé "
+            "après plusieurs échecs).",
+            "error",
+        )
+        return render_template(
+            "login.html", next=request.form.get("next", ""), login=request.form.get("login", "")
+        ), 401
+    session.clear()  # a fresh session on sign-in: no fixation
+    login_user(principal_for(user))
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Sign out (POST, with CSRF); GET shows the button."""
+    if request.method == "GET":
+        return render_template("logout.html")
+    logout_user()
+    session.clear()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("web.login"))
+
+
+def _default_tab() -> str:
+    team = current_user.team
+    return team if team in ("SI2C", "DRASI", "NATIONAL") else ticket_service.TRIAGE_TAB
+
+
+@bp.get("/")
+def queue():
+    """The triage queue: one tab per team, "À trier", search, overdue filter, pages."""
+    args = request.args.to_dict()
+    tab = (args.get("team") or _default_tab()).upper()
+    args["team"] = "" if tab == "ALL" else tab
+    args.setdefault("per_page", "25")
+    try:
+        query = ticket_service.parse_query(args, allow_triage_tab=True)
+    except ticket_service.InvalidQuery as exc:
+        abort(400, str(exc))
+    now = utcnow()
+    config = current_app.config
+    session_db = get_session()
+    rows, total = ticket_service.list_tickets(
+        session=session_db, config=config, query=query, now=now
+    )
+    items = [(t, ticket_service.ticket_to_dict(t, config=config, now=now)) for t in rows]
+    pages = max(1, -(-total // query.per_page))
+    return render_template(
+        "queue.html",
+        items=items,
+        total=total,
+        query=query,
+        tab=tab,
+        tabs=TABS,
+        pages=pages,
+        counts=ticket_service.queue_counts(session=session_db, config=config),
+    )
+
+
+def _explain(ticket) -> tuple[dict | None, str | None]:
+    """The router's reading of the ticket, or why it cannot be shown."""
+    try:
+        from triage.services.routing import classify
+    except ImportError:
+        return None, "Le classifieur n'est pas disponible."
+    try:
+        result = classify(
+            config=current_app.config,
+            title=ticket.title,
+            description=ticket.description,
+            explain=True,
+        )
+    except Exception as exc:  # noqa: BLE001 - e.g. no model trained: the page still shows
+        log.warning("classify failed for %s: %s", ticket.ref, exc)
+        return None, "Le classifieur n'a pas pu lire ce ticket (modèle absent ?)."
+    return dict(result), None
+
+
+@bp.get("/tickets/<ref>")
+def ticket(ref: str):
+    """A ticket: description, routing and explanation, completeness, history, requalify."""
+    session_db = get_session()
+    found = ticket_service.get_ticket(session=session_db, ref=ref)
+    if found is None:
+        abort(404)
+    now = utcnow()
+    config = current_app.config
+    explanation, explain_error = _explain(found)
+    return render_template(
+        "ticket.html",
+        ticket=found,
+        data=ticket_service.ticket_to_dict(found, config=config, now=now),
+        history=ticket_service.history(session=session_db, ticket=found),
+        escalations=ticket_service.escalations(session=session_db, ticket=found),
+        durations=ticket_service.team_durations(
+            session=session_db, ticket=found, config=config, now=now
+        ),
+        checklist=completeness(found),
+        explanation=explanation,
+        explain_error=explain_error,
+        can_requalify=can_requalify(current_user, found),
+        teams=TARGET_TEAMS,
+    )
+
+
+@bp.post("/tickets/<ref>/requalify")
+def requalify_ticket(ref: str):
+    """The requalify form: move the ticket, then show it."""
+    session_db = get_session()
+    found = ticket_service.get_ticket(session=session_db, ref=ref)
+    if found is None:
+        abort(404)
+    if not can_requalify(current_user, found):
+        abort(403)
+    team = request.form.get("team", "")
+    try:
+        requalify(
+            session=session_db,
+            config=current_app.config,
+            ticket=found,
+            team=team,
+            actor=current_user.login,
+            comment=request.form.get("comment", ""),
+        )
+    except UnknownTeam:
+        session_db.rollback()
+        abort(400, "Équipe inconnue.")
+    flash(f"Ticket {found.ref} requalifié vers {found.team}.", "success")
+    return redirect(url_for("web.ticket", ref=found.ref))
