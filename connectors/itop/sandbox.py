@@ -37,6 +37,7 @@ HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "core/update": writes.core_update,
     "core/apply_stimulus": writes.core_apply_stimulus,
     "core/create": writes.core_create,
+    "core/delete": writes.core_delete,
 }
 Hook = Callable[[dict[str, Any], SandboxStore], None]
 

@@ -155,3 +155,20 @@ def core_create(store: SandboxStore, params: dict, user: dict, version: str) -> 
         obj["start_date"] = obj["last_update"]
         store.put(TICKET, obj)
     return answer_objects(store, cls, [obj], spec, None, "created")
+
+
+def core_delete(store: SandboxStore, params: dict, user: dict, version: str) -> dict:
+    """``core/delete`` (``simulate: true`` only reports what would go)."""
+    from connectors.itop.sandbox_ops import resolve_key
+
+    get_param(params, "comment")
+    cls = get_class(params)
+    found = resolve_key(store, cls, get_param(params, "key"))
+    simulate = bool(params.get("simulate"))
+    if not simulate:
+        for obj in found:
+            store.objects[cls].pop(int(obj["id"]), None)
+    prefix = "SIMULATING: " if simulate else ""
+    return answer_objects(
+        store, cls, found, "id,friendlyname", f"{prefix}Deleted: {len(found)}", ""
+    )
