@@ -57,7 +57,7 @@ class SMTPServer:
             and self.login is not None
             and (auth_data.login.decode(), auth_data.password.decode()) == self.login
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> None:
         """Listen (again) on the server's port."""

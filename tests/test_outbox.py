@@ -1,0 +1,159 @@
+"""The outbox sender against a real SMTP server: claims, retries, backoff, stale claims."""
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlmodel import select
+
+from tests.plugins.smtp import SMTPServer
+from triage.db import session_scope
+from triage.models import OutboxMessage, utcnow
+from triage.services.outbox import backoff_seconds, claim, outbox_counts, send_pending
+
+
+@pytest.fixture
+def app_config(app_config, smtp_server):
+    app_config.update(smtp_server.settings(), MAIL_FROM="triage@example.org")
+    return app_config
+
+
+def _queue(session, count: int, **fields) -> list[OutboxMessage]:
+    rows = [
+        OutboxMessage(
+            message_id=f"<test-{n}@triage>",
+            kind="escalation",
+            to_addrs="national@example.org, chef@example.org",
+            subject=f"Demande R-{n:06d}",
+            body_text=f"Texte {n} é",
+            body_html=f"<p>HTML {n}</p>",
+            **fields,
+        )
+        for n in range(count)
+    ]
+    session.add_all(rows)
+    session.commit()
+    return rows
+
+
+def test_sends_and_marks_sent_after_acceptance(app, session, smtp_server):
+    _queue(session, 3)
+    counts = send_pending(session=session, config=app.config)
+    assert (counts["claimed"], counts["sent"], counts["failed"]) == (3, 3, 0)
+    assert sorted(m["Message-ID"] for m in smtp_server.messages) == [
+        f"<test-{n}@triage>" for n in range(3)
+    ]
+    first = smtp_server.messages[0]
+    assert first["From"] == "triage@example.org"
+    assert first.get_body(("plain",)).get_content().startswith("Texte")
+    assert smtp_server.envelopes[0][1] == ["national@example.org", "chef@example.org"]
+    rows = session.exec(select(OutboxMessage)).all()
+    assert {r.status for r in rows} == {"sent"} and all(r.sent_at for r in rows)
+    assert send_pending(session=session, config=app.config)["claimed"] == 0
+    assert len(smtp_server.messages) == 3
+
+
+def test_server_down_retries_with_backoff_and_keeps_the_error(app, session, smtp_server):
+    app.config.update(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_FAILED_AFTER=3)
+    _queue(session, 2)
+    smtp_server.stop()
+    now = utcnow()
+    counts = send_pending(session=session, config=app.config, now=now)
+    assert counts["failed"] == 2 and "ConnectionRefusedError" in counts["last_error"]
+    rows = session.exec(select(OutboxMessage).execution_options(populate_existing=True)).all()
+    assert {(r.status, r.attempts) for r in rows} == {("pending", 1)}
+    assert all(r.next_attempt_at >= now + dt.timedelta(seconds=59) for r in rows)
+    assert all("ConnectionRefusedError" in r.last_error for r in rows)
+    # waiting for the backoff: nothing is tried
+    assert send_pending(session=session, config=app.config, now=now)["claimed"] == 0
+    # attempts 2 and 3 fail too: the rows show "failed" but stay queued
+    for _ in range(2):
+        send_pending(session=session, config=app.config, ignore_backoff=True)
+    rows = session.exec(select(OutboxMessage).execution_options(populate_existing=True)).all()
+    assert {(r.status, r.attempts) for r in rows} == {("failed", 3)}
+    assert outbox_counts(session=session)["failed"] == 2
+    smtp_server.start()
+    later = utcnow() + dt.timedelta(hours=2)
+    assert send_pending(session=session, config=app.config, now=later)["sent"] == 2
+    assert len(smtp_server.messages) == 2
+    assert outbox_counts(session=session) == {"pending": 0, "sending": 0, "sent": 2, "failed": 0}
+
+
+def test_backoff_doubles_and_is_capped(app):
+    config = {**app.config, "OUTBOX_BACKOFF_SECONDS": 60, "OUTBOX_MAX_BACKOFF_SECONDS": 600}
+    assert [backoff_seconds(attempts=n, config=config) for n in range(1, 7)] == [
+        60,
+        120,
+        240,
+        480,
+        600,
+        600,
+    ]
+
+
+def test_a_claim_is_exclusive_and_a_stale_claim_is_taken_back(app, session, smtp_server):
+    _queue(session, 2)
+    now = utcnow()
+    mine = claim(session=session, config=app.config, now=now, worker="a")
+    assert len(mine) == 2 and {m.status for m in mine} == {"sending"}
+    assert claim(session=session, config=app.config, now=now, worker="b") == []
+    assert send_pending(session=session, config=app.config)["claimed"] == 0
+    # worker "a" crashed; after OUTBOX_STALE_SECONDS its rows go out anyway
+    stale = now + dt.timedelta(seconds=app.config["OUTBOX_STALE_SECONDS"] + 1)
+    assert send_pending(session=session, config=app.config, now=stale)["sent"] == 2
+    assert len(smtp_server.messages) == 2
+
+
+def test_two_senders_at_once_send_each_message_once(app, session, smtp_server):
+    smtp_server.delay = 0.01  # slow enough for the two senders to overlap
+    _queue(session, 40)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def sender():
+        try:
+            with app.app_context(), session_scope(app) as own:
+                barrier.wait()
+                for _ in range(100):  # until the outbox is empty
+                    results.append(send_pending(session=own, config=app.config, limit=5))
+                    if outbox_counts(session=own)["pending"] == 0:
+                        break
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == 40 and len(set(ids)) == 40
+    assert sum(r["sent"] for r in results) == 40
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_login_is_used_when_configured(app, session):
+    server = SMTPServer(login=("robot", "s3cret"))
+    server.start()
+    try:
+        app.config.update(server.settings())
+        _queue(session, 1)
+        assert send_pending(session=session, config=app.config)["sent"] == 1
+        assert len(server.messages) == 1
+        app.config["SMTP_PASSWORD"] = "wrong"
+        session.add(
+            OutboxMessage(
+                message_id="<other@triage>",
+                kind="warning",
+                to_addrs="x@example.org",
+                subject="s",
+                body_text="t",
+            )
+        )
+        session.commit()
+        counts = send_pending(session=session, config=app.config)
+        assert counts["failed"] == 1 and "SMTPAuthenticationError" in counts["last_error"]
+        assert len(server.messages) == 1
+    finally:
+        server.stop()
