@@ -52,6 +52,40 @@ def stats_command(as_json: bool, since: dt.datetime | None) -> None:
 
 # --- connector commands (poll, demo) -------------------------------------------------------
 
+@click.command("poll")
+@with_appcontext
+def poll_command() -> None:
+    """One sync with iTop now; prints what it fetched, created and updated."""
+    from connectors.itop import ItopError
+    from triage.services.ingest import run_poll
+
+    try:
+        result = run_poll(session=get_session(), config=current_app.config)
+    except ItopError as exc:
+        raise click.ClickException(f"iTop sync failed: {exc}") from exc
+    watermark = result.watermark.isoformat() if result.watermark else "-"
+    click.echo(f"Fetched {result.fetched}, created {result.created}, updated "
+               f"{result.updated} ({result.pages} page(s)); watermark {watermark}.")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port of the web app.")
+@click.option("--tickets", default=300, show_default=True, type=int,
+              help="How many demo tickets the iTop sandbox holds.")
+@click.option("--no-scheduler", is_flag=True, help="Do not start `triage scheduler`.")
+@with_appcontext
+def demo_command(host: str, port: int, tickets: int, no_scheduler: bool) -> None:
+    """The whole service on SQLite with the bundled iTop sandbox (seeded demo data)."""
+    from triage.demo import run_demo
+
+    run_demo(app=current_app._get_current_object(), host=host, port=port, tickets=tickets,
+             scheduler=not no_scheduler)
+
+
+CONNECTOR_COMMANDS = [poll_command, demo_command]
+
+
 # --- router commands (classify, train, evaluate) -------------------------------------------
 
 # --- scheduler commands (escalate, scheduler) ----------------------------------------------
@@ -90,7 +124,7 @@ def scheduler_command() -> None:
 
 # --- accounts commands (create-user, create-token) -----------------------------------------
 
-COMMANDS = [init_db_command, stats_command, escalate_command, scheduler_command]
+COMMANDS = [init_db_command, stats_command, *CONNECTOR_COMMANDS, escalate_command, scheduler_command]
 
 
 def init_app(app) -> None:
