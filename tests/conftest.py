@@ -12,6 +12,7 @@ from triage.db import get_session, init_db
 # Each area keeps its fixtures in a plugin module of its own.
 pytest_plugins = [
     "tests.plugins.factories",
+    "tests.plugins.itop",
     "tests.plugins.smtp",
 ]
 
