@@ -179,6 +179,8 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             id=spec.job_id,
             name=spec.job_id,
             replace_existing=True,
+            coalesce=True,  # runs missed while busy or asleep collapse into one
+            max_instances=1,
             # a late run is still worth doing, up to one interval (at least a minute) late
             misfire_grace_time=max(spec.interval_seconds, 60),
             **extra,
@@ -201,6 +203,7 @@ def run(app: Flask) -> int:
         thread.start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own line per run
     ids = ", ".join(job.id for job in scheduler.get_jobs())
     log.info("scheduler started with jobs: %s", ids)
     try:
