@@ -1,11 +1,10 @@
 """Login (Flask-Login sessions), API tokens (Bearer), roles, CSRF, cookies and headers."""
 
-import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -91,8 +90,8 @@ def bearer_token() -> str | None:
 
 def api_identity() -> Principal | None:
     """The API caller: a Bearer token when one is sent (it alone counts), else the session."""
-    if "api_identity" in g:
-        return g.api_identity
+    if "triage.identity" in request.environ:
+        return request.environ["triage.identity"]
     token = bearer_token()
     if token is not None:
         from triage.services.users import user_for_token
@@ -101,7 +100,7 @@ def api_identity() -> Principal | None:
         identity = principal_for(user, via_token=True) if user else None
     else:
         identity = current_user if current_user.is_authenticated else None
-    g.api_identity = identity
+    request.environ["triage.identity"] = identity
     return identity
 
 
@@ -128,6 +127,13 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def _forget_cached_user() -> None:
+    """A request's user is found anew (``g`` outlives a request when a test holds the app
+    context; in production each request has its own)."""
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -138,13 +144,13 @@ def _security_headers(response):
 
 def init_app(app: Flask) -> None:
     """Wire sessions, CSRF, cookie flags and security headers into the app."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold these keys already (SameSite None): set them unless configured
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=12))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     login_manager.login_view = "web.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
@@ -152,4 +158,5 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.init_app(app)
     csrf.init_app(app)
+    app.before_request(_forget_cached_user)
     app.after_request(_security_headers)
