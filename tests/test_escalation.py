@@ -230,3 +230,57 @@ def test_two_checks_at_once_escalate_each_ticket_once(app, session):
     assert len(session.exec(select(OutboxMessage)).all()) == 26
     moves = session.exec(select(RoutingDecision).where(RoutingDecision.source == "escalation"))
     assert len(moves.all()) == 26
+
+
+def test_with_the_itop_sandbox_escalation_is_written_back_once(
+    itop_app, itop_sandbox, session, smtp_server, runner
+):
+    """Sync from the sandbox, escalate, push to iTop; iTop down never blocks the escalation."""
+    from triage.scheduler import job_specs, run_job
+
+    app = itop_app
+    app.config["ITOP_WRITEBACK"] = True
+    store = itop_sandbox.store
+    old = utcnow() - dt.timedelta(days=20)
+    due = store.add_ticket(
+        title="DRASI - accès refusé",
+        team="DRASI",
+        status="assigned",
+        start_date=old,
+        description="<p>Erreur <b>403</b></p>",
+    )
+    store.add_ticket(title="DRASI - fermé", team="DRASI", status="closed", start_date=old)
+    store.add_ticket(
+        title="Déjà national", team="Niveau national", status="assigned", start_date=old
+    )
+    specs = {spec.job_id: spec for spec in job_specs(app.config)}
+    for job in ("poll", "age_check", "itop_writeback", "outbox"):
+        run_job(app, specs[job])
+
+    assert [_ref_of(m) for m in smtp_server.to(NATIONAL)] == [due["ref"]]
+    assert "Erreur 403" in smtp_server.messages[0].get_body(("plain",)).get_content()
+    in_itop = store.objects["UserRequest"][int(due["id"])]
+    assert in_itop["team_id_friendlyname"] == "Niveau national"
+    entries = in_itop["private_log"]["entries"]
+    assert len(entries) == 1 and "escalade automatique" in entries[0]["message"]
+    assert session.exec(select(ItopWrite)).one().status == "done"
+
+    # the next poll sees iTop's national team: no loop, nothing new, nothing resent
+    for job in ("poll", "age_check", "itop_writeback", "outbox"):
+        run_job(app, specs[job])
+    ticket = session.exec(select(Ticket).where(Ticket.ref == due["ref"])).one()
+    session.refresh(ticket)
+    assert ticket.team == "NATIONAL"
+    assert len(in_itop["private_log"]["entries"]) == 1
+    assert len(smtp_server.messages) == 1
+
+    # iTop down: escalation and mail still happen, the write-back waits in the queue
+    late = store.add_ticket(title="SI2C - budget", team="SI2C", status="new", start_date=old)
+    run_job(app, specs["poll"])
+    itop_sandbox.stop()
+    result = runner.invoke(args=["escalate"])
+    assert result.exit_code == 0, result.output
+    assert _ref_of(smtp_server.messages[-1]) == late["ref"]
+    run_job(app, specs["itop_writeback"])
+    waiting = session.exec(select(ItopWrite).where(ItopWrite.status == "pending")).one()
+    assert waiting.attempts == 1 and waiting.last_error

@@ -27,12 +27,7 @@ from triage.services.jobs import record_job
 log = logging.getLogger(__name__)
 
 # The poll service is written by the connector; the first of these that exists is used.
-POLL_SERVICES = (
-    ("triage.services.sync", "poll"),
-    ("triage.services.ingest", "poll"),
-    ("triage.services.sync", "sync"),
-    ("triage.services.ingest", "sync"),
-)
+POLL_SERVICES = (("triage.services.ingest", "run_poll"),)
 
 
 class JobSkipped(RuntimeError):
@@ -54,7 +49,8 @@ def poll_job(*, session, config) -> Any:
     for module, name in POLL_SERVICES:
         poll = _lazy(module, name)
         if poll is not None:
-            return poll(session=session, config=config)
+            result = poll(session=session, config=config)
+            return {key: getattr(result, key, None) for key in ("fetched", "created", "updated")}
     raise JobSkipped("aucun service de synchronisation iTop installé")
 
 
@@ -96,7 +92,8 @@ def retrain_job(*, session, config) -> Any:
     train = _lazy("triage.services.training", "train")
     if train is None:
         raise JobSkipped("le service d'entraînement n'est pas installé")
-    return train(session=session, config=config)
+    card = train(session=session, config=config)
+    return {"model": card.get("version"), "kind": card.get("kind")}
 
 
 @dataclass(frozen=True)
