@@ -18,8 +18,10 @@ BEFORE = {
     "51_apply_stimulus_ev_assign_without_agent_accepted.json": (11, {"status": "new"}),
     "52_apply_stimulus_ev_pending.json": (3, {"status": "assigned"}),
     "53_apply_stimulus_ev_resolve.json": (5, {"status": "assigned", "solution": ""}),
-    "54_apply_stimulus_ev_resolve_missing_mandatory.json": (5, {"status": "assigned",
-                                                               "solution": ""}),
+    "54_apply_stimulus_ev_resolve_missing_mandatory.json": (
+        5,
+        {"status": "assigned", "solution": ""},
+    ),
     "56_apply_stimulus_ev_reassign_with_criteria_keys.json": (10, {"status": "assigned"}),
 }
 # Recorded while the 1,000 bulk tickets "... (lot N)" existed.
@@ -55,8 +57,7 @@ def replay(sandbox: Sandbox, recording: dict) -> requests.Response:
     elif request["auth"] == "basic":
         token = base64.b64encode(f"{login}:{password}".encode()).decode()
         headers["Authorization"] = f"Basic {token}"
-    return requests.post(sandbox.url + request["url_path"], data=form, headers=headers,
-                         timeout=10)
+    return requests.post(sandbox.url + request["url_path"], data=form, headers=headers, timeout=10)
 
 
 def same_shape(got, want, path="response") -> None:

@@ -121,12 +121,8 @@ class ItopClient:
         data = {"version": self.version, "json_data": json.dumps(payload), **self._auth}
         try:
             response = self.session.post(self.endpoint, data=data, timeout=self.timeout)
-        except requests.exceptions.RetryError as exc:
-            raise ItopUnreachable(f"iTop kept failing at {self.endpoint}: {exc}") from exc
-        except requests.exceptions.Timeout as exc:
-            raise ItopUnreachable(f"iTop did not answer within {self.timeout} s") from exc
         except requests.exceptions.RequestException as exc:
-            raise ItopUnreachable(f"iTop unreachable at {self.endpoint}: {exc}") from exc
+            raise ItopUnreachable(self._describe(exc)) from exc
         if response.status_code >= 500:
             raise ItopUnreachable(f"iTop answered HTTP {response.status_code}")
         if response.status_code != 200:
@@ -141,6 +137,17 @@ class ItopClient:
         if not isinstance(body, dict):
             raise ItopProtocolError(f"iTop answered JSON that is not an object: {_excerpt(body)}")
         return body
+
+    def _describe(self, exc: requests.exceptions.RequestException) -> str:
+        """A readable reason for a failed POST (after the retries)."""
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        status = re.search(r"too many (\d+) error", str(reason or exc))
+        if status:
+            return f"iTop answered HTTP {status.group(1)} on every try at {self.endpoint}"
+        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(reason or exc):
+            return f"iTop did not answer within {self.timeout} s at {self.endpoint}"
+        detail = reason.__class__.__name__ if reason is not None else exc.__class__.__name__
+        return f"iTop unreachable at {self.endpoint} ({detail})"
 
     def _note_date(self, header: str | None) -> None:
         """Remember iTop's clock (HTTP Date header) to bound sync windows by its time."""

@@ -5,7 +5,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 _BLOCKS = frozenset(
-    "p div li ul ol table tr h1 h2 h3 h4 h5 h6 blockquote pre section article header footer"
+    "p div ul ol table tr h1 h2 h3 h4 h5 h6 blockquote pre section article header footer"
     " address dl dt dd form fieldset figure hr".split()
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")

@@ -39,7 +39,8 @@ HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "core/create": writes.core_create,
     "core/delete": writes.core_delete,
 }
-Hook = Callable[[dict[str, Any], SandboxStore], None]
+# A hook sees each request's json_data before it is answered; returning a dict answers it.
+Hook = Callable[[dict[str, Any], SandboxStore], dict[str, Any] | None]
 
 
 class Faults:
@@ -163,7 +164,9 @@ class Sandbox:
                 "message": f"Error: Unknown verb '{operation}' in version '{version}'",
             }
         for hook in list(self.hooks):
-            hook(params, self.store)
+            override = hook(params, self.store)
+            if override is not None:  # a hook may answer in iTop's place (errors mid-scan)
+                return override
         try:
             with self.store.lock:
                 return handler(self.store, params, user, version)
@@ -324,7 +327,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            self.close_connection = True
 
 
 def main(argv: list[str] | None = None) -> None:

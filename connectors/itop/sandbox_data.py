@@ -50,8 +50,10 @@ def synthetic_tickets(
         queue = rng.choice(["SI2C", "DRASI", "DRASI"])
         prefix = rng.choice([queue, queue, queue.lower(), ""])
         title = rng.choice(_SUBJECTS[queue]) + f" (n° {n + 1})"
-        start = now - dt.timedelta(seconds=rng.randint(600, days * 86400))
-        update = min(now, start + dt.timedelta(seconds=rng.randint(0, 20 * 86400)))
+        start = now - dt.timedelta(seconds=rng.randint(7200, days * 86400))
+        # an hour before ``now`` at the latest, so that a poll right after sees a quiet iTop
+        latest = now - dt.timedelta(hours=1)
+        update = min(latest, start + dt.timedelta(seconds=rng.randint(0, 20 * 86400)))
         status = rng.choice(_STATUSES)
         team = (
             None

@@ -336,6 +336,17 @@ class SandboxStore:
                 )
             return self.put(TICKET, ticket)
 
+    def update_ticket(self, ticket_id: int, **fields: Any) -> dict[str, Any]:
+        """Change a ticket as someone in iTop would (``team``: a team name; stamps last_update)."""
+        with self.lock:
+            ticket = self.objects[TICKET][int(ticket_id)]
+            if "team" in fields:
+                team = fields.pop("team")
+                self.set_external(ticket, "team_id", self.named("Team", team) if team else "0")
+            ticket.update(fields)
+            ticket["last_update"] = self.now_text()
+            return ticket
+
     def bulk_load(self, specs: list[dict[str, Any]]) -> int:
         """Create many tickets at once (see ``add_ticket``); returns how many."""
         with self.lock:

@@ -36,8 +36,8 @@ def itop_settings(itop_sandbox) -> dict:
 
 
 @pytest.fixture
-def itop_app_config(app_config, itop_settings) -> dict:
-    """``app_config`` with the sandbox settings (request it before ``app``)."""
+def itop_app_config(app_config, itop_settings, use_router) -> dict:
+    """``app_config`` with the sandbox settings and the session's router model."""
     app_config.update(itop_settings)
     return app_config
 

@@ -1,0 +1,156 @@
+"""Incremental sync from the iTop sandbox, through real HTTP (``run_poll``)."""
+
+import datetime as dt
+
+import pytest
+from sqlmodel import func, select
+
+from connectors.itop.sandbox_data import synthetic_tickets
+from triage.models import RoutingDecision, SyncState, Ticket
+from triage.services.ingest import run_poll
+
+
+def op_ale_ids(sandbox) -> set[int]:
+    """The ids of the sandbox's Op@le tickets (what triage must hold after a sync)."""
+    return {
+        int(t["id"])
+        for t in sandbox.store.objects["UserRequest"].values()
+        if t["service_name"] == "Op@le"
+    }
+
+
+def db_ids(session) -> set[int]:
+    return set(session.exec(select(Ticket.itop_id)).all())
+
+
+def poll(app, session):
+    return run_poll(session=session, config=app.config)
+
+
+def test_first_sync_reads_every_page_and_ignores_other_services(itop_sandbox, itop_app, session):
+    store = itop_sandbox.store
+    store.bulk_load(synthetic_tickets(1500, now=store.now(), seed=1))
+    store.bulk_load(synthetic_tickets(40, now=store.now(), seed=2, service="Messagerie"))
+
+    result = poll(itop_app, session)
+
+    expected = op_ale_ids(itop_sandbox)
+    assert db_ids(session) == expected
+    assert result.created == len(expected) == result.fetched
+    assert result.pages >= len(expected) // itop_app.config["ITOP_PAGE_SIZE"]
+    assert session.exec(select(func.count()).where(Ticket.service != "Op@le")).one() == 0
+    state = session.get(SyncState, "itop")
+    assert state.watermark is not None and state.last_success_at is not None
+    recorded = session.exec(select(Ticket).where(Ticket.itop_id == 2)).one()
+    assert (recorded.ref, recorded.status, recorded.itop_team, recorded.team) == (
+        "R-000002",
+        "assigned",
+        "SI2C",
+        "SI2C",
+    )
+    assert recorded.created_at == dt.datetime(2026, 11, 28, 14, 37, 12, tzinfo=dt.UTC)
+    assert recorded.description.startswith("Bonjour,\n\nLors de la saisie du budget")
+
+
+def test_incremental_sync_picks_up_only_changes(itop_sandbox, itop_app, session):
+    store = itop_sandbox.store
+    store.bulk_load(synthetic_tickets(300, now=store.now(), seed=3))
+    poll(itop_app, session)
+    store.set_clock(advance=dt.timedelta(minutes=10))
+    changed = [20, 55, 101]
+    for ticket_id in changed:
+        store.update_ticket(ticket_id, title=f"Titre corrigé {ticket_id}")
+    new = [store.add_ticket(title="DRASI - nouveau ticket")["id"] for _ in range(2)]
+
+    result = poll(itop_app, session)
+
+    assert (result.created, result.updated) == (2, 3)
+    assert result.fetched == 5
+    for ticket_id in changed:
+        ticket = session.exec(select(Ticket).where(Ticket.itop_id == ticket_id)).one()
+        assert ticket.title == f"Titre corrigé {ticket_id}"
+    assert {int(i) for i in new} <= db_ids(session)
+
+
+@pytest.mark.parametrize("victim", ["read", "unread"])
+def test_ticket_updated_during_the_scan_is_not_missed(itop_sandbox, itop_app, session, victim):
+    """An update between two page requests shifts the pages; nothing is skipped."""
+    store = itop_sandbox.store
+    store.bulk_load(synthetic_tickets(450, now=store.now(), seed=4))
+    ordered = store.ordered("UserRequest")
+    target = int(ordered[5 if victim == "read" else 250]["id"])
+    fired = []
+
+    def update_between_pages(params, sandbox_store):
+        if params.get("operation") == "core/get" and params.get("page") == 2 and not fired:
+            fired.append(True)
+            sandbox_store.set_clock(advance=dt.timedelta(seconds=30))
+            sandbox_store.update_ticket(target, title="modifié pendant la lecture")
+
+    itop_sandbox.hooks.append(update_between_pages)
+    first = poll(itop_app, session)
+    assert fired and first.restarts >= 1
+    # the updated ticket may wait for the next poll; none of the shifted ones is skipped
+    assert db_ids(session) >= op_ale_ids(itop_sandbox) - {target}
+
+    store.set_clock(advance=dt.timedelta(minutes=2))
+    poll(itop_app, session)
+    assert db_ids(session) == op_ale_ids(itop_sandbox)
+    ticket = session.exec(select(Ticket).where(Ticket.itop_id == target)).one()
+    assert ticket.title == "modifié pendant la lecture"
+
+
+def test_html_and_non_latin_text_come_through_intact(itop_sandbox, itop_app, session):
+    title = "DRASI - Ελληνικά العربية 中文 😀 accès refusé"
+    html = (
+        "<p>Bonjour,</p><p>Message&nbsp;: &laquo;&nbsp;Δεν επιτρέπεται&nbsp;&raquo;"
+        "<br>ligne 2 : لا يمكن الوصول</p><ul><li>écran 1</li><li>画面 2 🚫</li></ul>"
+    )
+    ticket_id = int(itop_sandbox.store.add_ticket(title=title, description=html)["id"])
+
+    poll(itop_app, session)
+
+    ticket = session.exec(select(Ticket).where(Ticket.itop_id == ticket_id)).one()
+    assert ticket.title == title
+    assert ticket.description_html == html
+    assert ticket.description == (
+        "Bonjour,\n\nMessage : « Δεν επιτρέπεται »\nligne 2 : لا يمكن الوصول\n\n"
+        "- écran 1\n- 画面 2 🚫"
+    )
+
+
+def test_team_changed_in_itop_becomes_the_ticket_team(itop_sandbox, itop_app, session):
+    store = itop_sandbox.store
+    ticket_id = int(store.add_ticket(title="SI2C - question de budget")["id"])
+    poll(itop_app, session)
+    ticket = session.exec(select(Ticket).where(Ticket.itop_id == ticket_id)).one()
+    before = ticket.team  # whatever the router decided
+    moved_to = "DRASI" if before != "DRASI" else "SI2C"
+
+    store.set_clock(advance=dt.timedelta(minutes=5))
+    store.update_ticket(ticket_id, team=moved_to)
+    poll(itop_app, session)
+
+    session.refresh(ticket)
+    assert (ticket.team, ticket.team_source, ticket.itop_team) == (moved_to, "itop", moved_to)
+    last = session.exec(
+        select(RoutingDecision)
+        .where(RoutingDecision.ticket_id == ticket.id)
+        .order_by(RoutingDecision.id.desc())
+    ).first()
+    assert (last.actor, last.source, last.from_team, last.to_team) == (
+        "itop",
+        "itop",
+        before,
+        moved_to,
+    )
+
+
+def test_unknown_itop_team_is_left_to_the_router(itop_sandbox, itop_app, session):
+    ticket_id = int(
+        itop_sandbox.store.add_ticket(title="DRASI - mot de passe", team="Équipe inconnue")["id"]
+    )
+    poll(itop_app, session)
+    ticket = session.exec(select(Ticket).where(Ticket.itop_id == ticket_id)).one()
+    assert ticket.itop_team == "Équipe inconnue"
+    assert ticket.team_source != "itop"
