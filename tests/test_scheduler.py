@@ -249,3 +249,21 @@ def test_two_scheduler_processes_send_every_due_mail_once(app, session, smtp_ser
     ]
     print("sent by each scheduler:", sent_by)
     assert sum(sent_by) == 36, sent_by
+
+
+def test_outbox_job_records_an_error_when_mail_cannot_go(app, session, smtp_server):
+    app.config.update(smtp_server.settings(), ESCALATION_TO=[NATIONAL])
+    session.add(make_ticket(team="DRASI", created_at=utcnow() - dt.timedelta(days=16)))
+    session.commit()
+    run_job(app, _spec(app, "age_check"))
+    smtp_server.stop()
+    run_job(app, _spec(app, "outbox"))
+    row = _row(app, "outbox")
+    assert "1 e-mail(s) non envoyé(s)" in row.last_error and row.last_success_at is None
+    assert session.exec(select(OutboxMessage)).one().status == "pending"
+    smtp_server.start()
+    session.exec(select(OutboxMessage)).one().next_attempt_at = utcnow()
+    session.commit()
+    run_job(app, _spec(app, "outbox"))
+    assert _row(app, "outbox").last_outcome.startswith("claimed=1, sent=1")
+    assert len(smtp_server.messages) == 1

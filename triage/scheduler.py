@@ -63,9 +63,16 @@ def age_check_job(*, session, config) -> Any:
 
 def outbox_job(*, session, config) -> Any:
     """Send the due e-mails."""
-    from triage.services.outbox import send_pending
+    from triage.services.outbox import OutboxError, send_pending
 
-    return send_pending(session=session, config=config)
+    counts = send_pending(session=session, config=config)
+    if counts["failed"]:
+        # recorded as the job's error so /healthz and the admin page show it; nothing is lost
+        raise OutboxError(
+            f"{counts['failed']} e-mail(s) non envoyé(s), {counts['sent']} envoyé(s) : "
+            f"{counts['last_error']}"
+        )
+    return counts
 
 
 def writeback_job(*, session, config) -> Any:
