@@ -58,10 +58,22 @@ FRENCH = {
 }
 
 
+def _identified() -> bool:
+    from triage.auth import api_identity
+
+    try:
+        return api_identity() is not None
+    except Exception:  # noqa: BLE001 - e.g. the database is down: stay on the first error
+        return True
+
+
 def handle_http_error(exc: HTTPException):
     """HTTP errors: JSON under /api and /healthz, a French page elsewhere."""
     status = exc.code or 500
     if _is_api_request():
+        if status in (404, 405) and request.path.startswith("/api/") and not _identified():
+            # unknown routes answer 401 too: anonymous callers learn nothing of the API
+            return error_response(401, "authentication required: Authorization: Bearer <token>")
         response = error_response(status, exc.description or _reason(status))
         if status == 405 and exc.get_headers():
             allow = dict(exc.get_headers()).get("Allow")
