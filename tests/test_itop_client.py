@@ -1,0 +1,157 @@
+"""The iTop client against the sandbox: protocol, typed errors, retries, dates, HTML, OQL."""
+
+import datetime as dt
+
+import pytest
+
+from connectors.itop import (
+    ItopAuthError,
+    ItopClient,
+    ItopNotConfigured,
+    ItopProtocolError,
+    ItopRemoteError,
+    ItopUnreachable,
+    format_itop_date,
+    html_to_text,
+    parse_itop_date,
+    quote,
+)
+
+
+@pytest.fixture
+def client(itop_sandbox):
+    with ItopClient(
+        itop_sandbox.url, user="admin", password="admin", timeout=2, retries=2, backoff=0
+    ) as itop:
+        yield itop
+
+
+def test_get_by_oql_with_paging_and_found_total(client):
+    page = client.get(
+        "UserRequest", "SELECT UserRequest", output_fields=["id", "ref"], limit=3, page=2
+    )
+    assert page.total == 10
+    assert [o.key for o in page.objects] == [8, 7, 6]
+    assert page.objects[0].fields == {"id": "8", "ref": "R-000008"}
+
+
+def test_nothing_found_gives_an_empty_page(client):
+    page = client.get("UserRequest", 999999, output_fields="id")
+    assert (page.objects, page.total) == ([], 0)
+
+
+def test_token_in_the_auth_token_header(itop_sandbox):
+    with ItopClient(itop_sandbox.url, token="sandbox-token", retries=0) as itop:
+        assert len(itop.list_operations()) == 7
+    with ItopClient(itop_sandbox.url, token="wrong", retries=0) as itop:
+        with pytest.raises(ItopAuthError):
+            itop.list_operations()
+
+
+def test_refused_login_is_an_auth_error_with_itop_message(itop_sandbox):
+    with ItopClient(itop_sandbox.url, user="admin", password="nope", retries=0) as itop:
+        with pytest.raises(ItopAuthError) as caught:
+            itop.get("UserRequest", 2, output_fields="id")
+    assert str(caught.value) == "iTop refused the login (code 1: Error: Invalid login)"
+    assert caught.value.code == 1
+
+
+def test_remote_error_keeps_code_and_message(client):
+    with pytest.raises(ItopRemoteError) as caught:
+        client.get("UserRequest", "SELECT UserRequest", output_fields="id,no_such_field")
+    assert caught.value.code == 100
+    assert caught.value.remote_message == (
+        "Error: output_fields: invalid attribute code 'no_such_field'"
+    )
+
+
+def test_http_500_is_retried_then_unreachable(itop_sandbox, client):
+    itop_sandbox.faults.add("http500", count=None)
+    before = itop_sandbox.requests
+    with pytest.raises(ItopUnreachable) as caught:
+        client.list_operations()
+    assert itop_sandbox.requests - before == 3  # one try and two retries
+    assert caught.value.__cause__ is not None
+
+
+def test_transient_faults_are_retried_transparently(itop_sandbox, client):
+    itop_sandbox.faults.add("http500", count=1)
+    itop_sandbox.faults.add("cut", count=1)
+    assert len(client.list_operations()) == 7
+
+
+def test_timeout_and_garbled_json(itop_sandbox):
+    with ItopClient(
+        itop_sandbox.url, user="admin", password="admin", timeout=0.2, retries=0
+    ) as itop:
+        itop_sandbox.faults.add("delay", delay=0.6)
+        with pytest.raises(ItopUnreachable, match="did not answer within 0.2 s"):
+            itop.list_operations()
+        itop_sandbox.faults.add("garbled")
+        with pytest.raises(ItopProtocolError) as caught:
+            itop.list_operations()
+        assert isinstance(caught.value.__cause__, ValueError)
+
+
+def test_nothing_listening_is_unreachable():
+    with ItopClient("http://127.0.0.1:9", user="a", password="b", retries=0) as itop:
+        with pytest.raises(ItopUnreachable):
+            itop.list_operations()
+
+
+def test_missing_settings():
+    with pytest.raises(ItopNotConfigured):
+        ItopClient("", user="admin")
+    with pytest.raises(ItopNotConfigured):
+        ItopClient("http://itop.example")
+
+
+def test_quoted_values_find_titles_with_quotes_and_backslashes(itop_sandbox, client):
+    title = "SI2C - l'export C:\\mandats\\2025 « échoue »"
+    itop_sandbox.store.add_ticket(title=title)
+    page = client.get(
+        "UserRequest", f"SELECT UserRequest WHERE title = {quote(title)}", output_fields="title"
+    )
+    assert [o.fields["title"] for o in page.objects] == [title]
+    assert quote(7) == "7"
+
+
+def test_update_with_criteria_and_private_log(client):
+    obj = client.update(
+        "UserRequest",
+        8,
+        {"team_id": {"name": "DRASI"}, "private_log": "Routé vers DRASI"},
+        comment="triage",
+        output_fields="team_name,private_log",
+    )
+    assert obj.fields["team_name"] == "DRASI"
+    assert obj.fields["private_log"]["entries"][-1]["message_html"] == "<p>Routé vers DRASI</p>"
+
+
+def test_dates_are_read_in_itops_time_zone():
+    winter = parse_itop_date("2026-01-19 10:00:00", "Europe/Paris")
+    summer = parse_itop_date("2026-07-01 10:00:00", "Europe/Paris")
+    assert winter == dt.datetime(2026, 1, 19, 9, 0, tzinfo=dt.UTC)
+    assert summer == dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)
+    assert parse_itop_date("", "Europe/Paris") is None
+    assert format_itop_date(winter, "Europe/Paris") == "2026-01-19 10:00:00"
+    with pytest.raises(ItopProtocolError):
+        parse_itop_date("19/01/2026", "Europe/Paris")
+
+
+def test_server_clock_is_read_from_the_date_header(itop_sandbox, client):
+    itop_sandbox.store.set_clock(dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC))
+    client.list_operations()
+    assert client.server_date == dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
+
+
+def test_html_to_text_keeps_paragraphs_and_breaks():
+    html = (
+        "<p>Bonjour,</p><p>Erreur&nbsp;: &laquo;&nbsp;code 500&nbsp;&raquo;<br>"
+        "chapitre <b>A1</b></p><script>x()</script><p>Cordialement,<br>Marie</p>"
+    )
+    assert html_to_text(html) == (
+        "Bonjour,\n\nErreur : « code 500 »\nchapitre A1\n\nCordialement,\nMarie"
+    )
+    assert html_to_text("texte brut\nsur deux lignes") == "texte brut\nsur deux lignes"
+    assert html_to_text(None) == ""
