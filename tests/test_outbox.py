@@ -1,12 +1,13 @@
 """The outbox sender against a real SMTP server: claims, retries, backoff, stale claims."""
 
 import datetime as dt
+import shutil
 import threading
 
 import pytest
 from sqlmodel import select
 
-from tests.plugins.smtp import SMTPServer
+from tests.plugins.smtp import SMTPServer, self_signed_certificate
 from triage.db import session_scope
 from triage.models import OutboxMessage, utcnow
 from triage.services.outbox import backoff_seconds, claim, outbox_counts, send_pending
@@ -155,5 +156,35 @@ def test_login_is_used_when_configured(app, session):
         counts = send_pending(session=session, config=app.config)
         assert counts["failed"] == 1 and "SMTPAuthenticationError" in counts["last_error"]
         assert len(server.messages) == 1
+    finally:
+        server.stop()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_starttls_and_login_with_a_verified_certificate(app, session, tmp_path):
+    server = SMTPServer(login=("robot", "s3cret"), tls=self_signed_certificate(tmp_path))
+    server.start()
+    try:
+        app.config.update(server.settings())
+        _queue(session, 1)
+        app.config["SMTP_STARTTLS"] = False  # the server requires STARTTLS: refused
+        refused = send_pending(session=session, config=app.config)
+        assert refused["failed"] == 1 and server.messages == []
+        app.config["SMTP_STARTTLS"] = True
+        assert send_pending(session=session, config=app.config, ignore_backoff=True)["sent"] == 1
+        assert len(server.messages) == 1
+        app.config["SMTP_CA_FILE"] = None  # an unknown certificate is not trusted
+        session.add(
+            OutboxMessage(
+                message_id="<tls@triage>",
+                kind="warning",
+                to_addrs="x@example.org",
+                subject="s",
+                body_text="t",
+            )
+        )
+        session.commit()
+        counts = send_pending(session=session, config=app.config)
+        assert counts["failed"] == 1 and "CERTIFICATE_VERIFY_FAILED" in counts["last_error"]
     finally:
         server.stop()

@@ -99,6 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", parse_str, None, "mail server password"),
     Setting("SMTP_STARTTLS", parse_bool, False, "use STARTTLS"),
     Setting("SMTP_TIMEOUT", parse_float, 30.0, "seconds before an SMTP call is abandoned"),
+    Setting("SMTP_CA_FILE", parse_str, None, "CA bundle to verify the mail server (STARTTLS)"),
     Setting("MAIL_FROM", parse_str, "triage@localhost", "sender address"),
     Setting("POLL_SECONDS", parse_int, 120, "poll interval of the scheduler"),
     Setting("AGE_CHECK_SECONDS", parse_int, 300, "interval of the scheduler's age check"),

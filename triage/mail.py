@@ -193,7 +193,8 @@ def open_smtp(config: Mapping[str, Any]) -> smtplib.SMTP:
     try:
         smtp.ehlo()
         if config.get("SMTP_STARTTLS"):
-            smtp.starttls(context=ssl.create_default_context())
+            # the server's certificate is verified (system CAs, or SMTP_CA_FILE)
+            smtp.starttls(context=ssl.create_default_context(cafile=config.get("SMTP_CA_FILE")))
             smtp.ehlo()
         if config.get("SMTP_USER"):
             smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")

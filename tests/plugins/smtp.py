@@ -7,6 +7,8 @@
 import email
 import email.policy
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from email.message import EmailMessage
@@ -42,9 +44,16 @@ class _Collector:
 class SMTPServer:
     """A loopback SMTP server that can be stopped and started again on its port."""
 
-    def __init__(self, *, login: tuple[str, str] | None = None, delay: float = 0.0):
+    def __init__(
+        self,
+        *,
+        login: tuple[str, str] | None = None,
+        delay: float = 0.0,
+        tls: tuple[str, str] | None = None,
+    ):
         self.port = free_port()
         self.login = login
+        self.tls = tls  # (certificate, key) files: STARTTLS offered and required
         self.delay = delay
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
@@ -66,8 +75,12 @@ class SMTPServer:
             kwargs = {
                 "authenticator": self._authenticate,
                 "auth_required": True,
-                "auth_require_tls": False,
+                "auth_require_tls": bool(self.tls),
             }
+        if self.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.tls)
+            kwargs.update(tls_context=context, require_starttls=True)
         self._controller = Controller(
             _Collector(self), hostname="127.0.0.1", port=self.port, **kwargs
         )
@@ -85,7 +98,8 @@ class SMTPServer:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": self.port,
             "SMTP_TIMEOUT": 5.0,
-            "SMTP_STARTTLS": False,
+            "SMTP_STARTTLS": bool(self.tls),
+            "SMTP_CA_FILE": self.tls[0] if self.tls else None,
         }
         if self.login:
             values.update(SMTP_USER=self.login[0], SMTP_PASSWORD=self.login[1])
@@ -108,3 +122,32 @@ def smtp_server():
     server.start()
     yield server
     server.stop()
+
+
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 (and its key) made with the openssl command."""
+    cert, key = str(folder / "smtp-cert.pem"), str(folder / "smtp-key.pem")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key

@@ -24,6 +24,16 @@ from triage.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
+# errors after which the SMTP connection cannot carry the next message
+_CONNECTION_ERRORS = (
+    OSError,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+    smtplib.SMTPSenderRefused,
+)
 RETRIED = ("pending", "failed")  # "failed": still retried, shown as failing
 _T = OutboxMessage.__table__
 
@@ -164,12 +174,12 @@ def send_pending(
             if smtp is None:
                 smtp = open_smtp(config)
             refused = _send_one(smtp, message, config)
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the row queued, never lost
             error = f"{type(exc).__name__}: {exc}"
             counts["failed"] += 1
             counts["last_error"] = error
             _failed(session, message, worker, error, config)
-            if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+            if smtp is None or isinstance(exc, _CONNECTION_ERRORS):
                 # the connection is unusable: give the rest back as failed attempts too
                 smtp = _close(smtp)
                 for rest in messages[index + 1 :]:
