@@ -53,7 +53,7 @@ def build_pipeline(kind: str = "logreg") -> Pipeline:
                 TfidfVectorizer(
                     ngram_range=(1, 2),
                     sublinear_tf=True,
-                    min_df=1,
+                    min_df=2,
                     token_pattern=r"(?u)\b\w\w+\b",
                     dtype=np.float32,
                 ),
@@ -65,6 +65,7 @@ def build_pipeline(kind: str = "logreg") -> Pipeline:
                     ngram_range=(2, 5),
                     sublinear_tf=True,
                     min_df=2,
+                    max_features=30000,
                     dtype=np.float32,
                 ),
             ),
@@ -72,7 +73,7 @@ def build_pipeline(kind: str = "logreg") -> Pipeline:
     )
     if kind == "logreg":
         # log-loss is what logistic regression optimises: its probabilities come calibrated
-        classifier = LogisticRegression(C=20.0, max_iter=2000)
+        classifier = LogisticRegression(C=20.0, solver="liblinear", max_iter=2000)
     elif kind == "svm":
         classifier = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3)
     else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 TEAMS = ("SI2C", "DRASI")
+_CANONICAL = frozenset(team.lower() for team in TEAMS)
 
 # Characters people type for one another (keyboard or look-alike confusions).
 _LOOKALIKES = {
@@ -101,7 +102,6 @@ def variants() -> dict[str, str]:
             "desi",
             "drqsi",
             "drzsi",
-            "drasio",
         },
     }
     for canonical, extra in rules.items():
@@ -121,11 +121,13 @@ def read_prefix(title: str | None) -> PrefixReading:
     if not match:
         return PrefixReading(None, title.strip())
     table = variants()
-    candidates = []
-    if match.group(2) and 4 <= len(match.group(1) + match.group(2)) <= 6:
-        # "SI2 C", "DRA SI": one stray space inside the prefix (never "Si 2 ...")
-        candidates.append((match.group(1) + match.group(2), match.end()))
-    candidates.append((match.group(1), match.end(1)))
+    candidates = [(match.group(1), match.end(1))]
+    joined = match.group(1) + (match.group(2) or "")
+    if match.group(2) and 4 <= len(joined) <= 6:
+        # "SI2 C", "DRA SI": one stray space inside the prefix (never "Si 2 ..."); the
+        # first token alone wins ("DRASI i...") unless the two make an exact team name
+        joined_first = joined in _CANONICAL or match.group(1) not in table
+        candidates.insert(0 if joined_first else 1, (joined, match.end()))
     for token, end in candidates:
         team = table.get(token)
         if team:

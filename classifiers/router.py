@@ -106,7 +106,8 @@ class Router:
             label = term.strip() if kind == "word" else term
             bucket.append([label, round(float(weights[index]), 4)])
         # whole words read better to an agent; character pieces fill in when words are few
-        return (words + chars)[:k] if len(words) >= 3 else (words + chars[: k - len(words)])
+        chosen = (words + chars)[:k] if len(words) >= 3 else words + chars[: k - len(words)]
+        return sorted(chosen, key=lambda pair: -pair[1])
 
 
 def output_line(ticket_id, prefix: str | None, decision: Decision) -> dict:

@@ -14,6 +14,8 @@ pytest_plugins = [
     "tests.plugins.factories",
     "tests.plugins.itop",
     "tests.plugins.smtp",
+    "tests.plugins.router",
+    "tests.plugins.web",
 ]
 
 PG_URL = os.environ.get("TRIAGE_TEST_DATABASE_URL")

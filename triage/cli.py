@@ -88,6 +88,60 @@ CONNECTOR_COMMANDS = [poll_command, demo_command]
 
 # --- router commands (classify, train, evaluate) -------------------------------------------
 
+@click.command("classify")
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@with_appcontext
+def classify_command(file) -> None:
+    """Classify JSON lines (FILE or standard input): one answer a line, same order."""
+    from triage.services.routing import classify_lines
+
+    for answer in classify_lines(config=current_app.config, lines=file):
+        click.echo(json.dumps(answer, ensure_ascii=False))
+
+
+@click.command("train")
+@click.option("--exclude", "exclude_file", type=click.Path(exists=True, dir_okay=False),
+              help="Leave out the tickets of this JSON Lines file (a held-out set).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@with_appcontext
+def train_command(exclude_file: str | None, quiet: bool) -> None:
+    """Retrain the router on the shipped corpus plus the agents' requalifications."""
+    from triage.services.training import train
+
+    card = train(session=get_session(), config=current_app.config, progress=not quiet,
+                 exclude_file=exclude_file)
+    cv, data = card["cv"], card["data"]
+    click.echo(f"Modèle {card['version']} ({card['kind']}) : {data['tickets']} tickets "
+               f"(corpus {data['corpus']}, agents {data['agents']}).")
+    click.echo(f"Validation croisée : {cv['routed_accuracy']:.1%} des tickets routés justes, "
+               f"{cv['coverage']:.1%} routés, Brier {cv['brier']:.4f}, "
+               f"seuils {card['thresholds']['threshold']} / "
+               f"{card['thresholds']['override_threshold']}.")
+
+
+@click.command("evaluate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def evaluate_command(file: str, as_json: bool) -> None:
+    """Measure the router (and prefix-only routing) on labelled JSON lines."""
+    from classifiers.evaluate import format_report
+    from triage.services.training import evaluate_file
+
+    report = evaluate_file(config=current_app.config, path=file)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"Model {report['model_version']} on {report['file']}")
+    if not report["held_out"]:
+        click.echo("Note: this model was not trained with `--exclude` on this file; "
+                   "it may have seen these tickets.")
+    click.echo(format_report(report["router"], report["prefix_only"]))
+
+
+ROUTER_COMMANDS = [classify_command, train_command, evaluate_command]
+
+
 # --- scheduler commands (escalate, scheduler) ----------------------------------------------
 
 @click.command("escalate")
@@ -124,7 +178,48 @@ def scheduler_command() -> None:
 
 # --- accounts commands (create-user, create-token) -----------------------------------------
 
-COMMANDS = [init_db_command, stats_command, *CONNECTOR_COMMANDS, escalate_command, scheduler_command]
+@click.command("create-user")
+@click.argument("login")
+@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), required=True,
+              help="agent (needs --team), supervisor or admin.")
+@click.option("--team", type=click.Choice(["SI2C", "DRASI", "NATIONAL"], case_sensitive=False),
+              default=None, help="The agent's queue.")
+@with_appcontext
+def create_user_command(login: str, role: str, team: str | None) -> None:
+    """Create an account; the password is read from standard input (or prompted)."""
+    from triage.services.users import AccountError, create_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(session=get_session(), login=login, password=password, role=role,
+                           team=team)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Compte {user.login} créé ({user.role}{', ' + user.team if user.team else ''}).")
+
+
+@click.command("create-token")
+@click.argument("login")
+@click.option("--name", default="", help="What the token is for (shown on the admin page).")
+@with_appcontext
+def create_token_command(login: str, name: str) -> None:
+    """Print a new API token for that user (shown once: only its hash is kept)."""
+    from triage.services.users import create_token, get_user
+
+    session = get_session()
+    user = get_user(session=session, login=login)
+    if user is None or not user.active:
+        raise click.ClickException(f"no active user {login!r}")
+    click.echo(create_token(session=session, user=user, name=name))
+
+
+ACCOUNT_COMMANDS = [create_user_command, create_token_command]
+
+COMMANDS = [init_db_command, stats_command, *CONNECTOR_COMMANDS, *ROUTER_COMMANDS,
+            escalate_command, scheduler_command, *ACCOUNT_COMMANDS]
 
 
 def init_app(app) -> None:

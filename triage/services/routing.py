@@ -25,7 +25,7 @@ def _decide(config: Any, title: str, description: str) -> tuple[str | None, Deci
     """(prefix, decision, model version); the prefix alone when no model can be had."""
     try:
         router = get_router(config)
-    except (ModelError, CorpusError, OSError) as exc:
+    except (ModelError, CorpusError, OSError, ValueError) as exc:
         # a missing model must not stop the ingest: fall back to today's prefix routing
         log.error("router unavailable, routing by prefix only: %s", exc)
         prefix = read_prefix(title).team

@@ -1,0 +1,124 @@
+"""The model card, refusing foreign or tampered models, and learning from requalifications."""
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+import sklearn
+
+from classifiers.model import (
+    ModelIntegrityError,
+    ModelVersionError,
+    file_sha256,
+    list_cards,
+    load_model,
+)
+from classifiers.text import model_text
+from triage.services.requalify import requalify
+from triage.services.routing import classify
+from triage.services.training import current_card, get_router, reset_router_cache, train
+
+
+@pytest.fixture
+def app_config(app_config, use_router):
+    return use_router
+
+
+def _newest(config) -> Path:
+    return list_cards(config["MODEL_DIR"])[0]
+
+
+def test_card_describes_the_model(app):
+    card = current_card(config=app.config)
+    path = _newest(app.config)
+    assert json.loads(path.read_text())["version"] == card["version"]
+    assert card["model_sha256"] == file_sha256(path.parent / card["model_file"])
+    assert card["libraries"]["scikit-learn"] == sklearn.__version__
+    data = card["data"]
+    assert data["tickets"] == data["SI2C"] + data["DRASI"] > 0
+    assert len(data["hash"]) == 16 and data["origin"] == "shipped"
+    cv = card["cv"]
+    for key in ("model_accuracy", "routed_accuracy", "coverage", "macro_f1", "brier"):
+        assert 0.0 <= cv[key] <= 1.0
+    assert set(cv["candidates"]) == {"logreg", "svm"} and card["kind"] in cv["candidates"]
+    thresholds = card["thresholds"]
+    assert 0.5 <= thresholds["threshold"] <= 1.0
+    assert 0.5 <= thresholds["override_threshold"] <= 1.0
+    assert cv["risk_coverage"] and cv["calibration"]
+
+
+def test_a_model_of_another_sklearn_version_is_refused(app, caplog):
+    path = _newest(app.config)
+    good_version = json.loads(path.read_text())["version"]
+    card = json.loads(path.read_text())
+    card["libraries"]["scikit-learn"] = "0.24.2"
+    path.write_text(json.dumps(card))
+    with pytest.raises(ModelVersionError, match=r"scikit-learn 0\.24\.2.*triage train"):
+        load_model(path)
+    reset_router_cache()
+    with caplog.at_level(logging.ERROR):
+        router = get_router(app.config)
+    # the service falls back to a model built from the shipped corpus
+    assert router.version != good_version
+    assert router.card["data"]["origin"] == "shipped"
+    assert "0.24.2" in caplog.text
+
+
+def test_a_model_file_the_card_does_not_describe_is_refused(app):
+    path = _newest(app.config)
+    model_file = path.parent / json.loads(path.read_text())["model_file"]
+    model_file.write_bytes(model_file.read_bytes() + b"\0")
+    with pytest.raises(ModelIntegrityError, match="hash"):
+        load_model(path)
+
+
+def test_a_model_without_its_card_is_never_loaded(app):
+    path = _newest(app.config)
+    path.unlink()
+    reset_router_cache()
+    router = get_router(app.config)  # builds a fresh one instead
+    assert router.version not in path.name
+    assert len(list_cards(app.config["MODEL_DIR"])) == 1
+
+
+PROBE = (
+    "Le module Quasar ne reprend pas les pièces",
+    "Depuis la mise à jour, le module Quasar "
+    "ne reprend pas les pièces du lot Zéphyr, l'état Quasar reste orange.",
+)
+LIKE_PROBE = [
+    ("Quasar : état orange sur le lot Zéphyr", "L'état Quasar reste orange pour le lot Zéphyr."),
+    ("Module Quasar bloqué", "Le module Quasar bloque la reprise des pièces du lot Zéphyr."),
+    ("Quasar lot Zéphyr", "Rien ne passe dans Quasar, lot Zéphyr toujours en orange."),
+    ("Reprise Quasar", "La reprise Quasar des pièces Zéphyr ne se fait plus."),
+    ("Quasar encore", "Le module Quasar et le lot Zéphyr : état orange, pièces non reprises."),
+]
+
+
+def _p_si2c(config) -> float:
+    return float(get_router(config).proba_si2c([model_text(*PROBE)])[0])
+
+
+def test_retraining_after_requalifications_changes_the_prediction(app, session, ticket_factory):
+    before = _p_si2c(app.config)
+    wanted = "DRASI" if before >= 0.5 else "SI2C"  # the team the model does not pick
+    for title, description in LIKE_PROBE:
+        ticket = ticket_factory(title=title, description=description)
+        requalify(
+            session=session,
+            config=app.config,
+            ticket=ticket,
+            team=wanted,
+            actor="agent.test",
+            comment="mauvaise équipe",
+        )
+    card = train(session=session, config=app.config, folds=3, quick=True)
+    assert card["data"]["agents"] == len(LIKE_PROBE)
+    assert card["data"]["origin"] == "shipped+agents"
+    assert get_router(app.config).version == card["version"]
+    after = _p_si2c(app.config)
+    assert ("SI2C" if after >= 0.5 else "DRASI") == wanted
+    line = classify(config=app.config, title=PROBE[0], description=PROBE[1], explain=True)
+    assert line["team"] in (wanted, None)  # None: not yet sure enough to route alone
+    assert any("quasar" in term or "zephyr" in term for term, _ in line["explanation"])

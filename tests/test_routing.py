@@ -1,0 +1,78 @@
+"""route_ticket: the router decides only for a ticket without a team, with a reason."""
+
+import pytest
+from sqlmodel import select
+
+from triage.models import RoutingDecision
+from triage.services.routing import classify, route_ticket
+from triage.services.training import get_router
+
+
+@pytest.fixture
+def app_config(app_config, use_router):
+    return use_router
+
+
+def _decisions(session, ticket):
+    return session.exec(select(RoutingDecision).where(RoutingDecision.ticket_id == ticket.id)).all()
+
+
+def test_a_new_ticket_with_a_prefix_gets_a_team_and_a_reason(app, session, ticket_factory):
+    ticket = ticket_factory(
+        title="SI2C - DBM de recettes refusée",
+        description="La DBM ne passe pas au contrôle budgétaire.",
+    )
+    decision = route_ticket(session=session, ticket=ticket, config=app.config)
+    session.commit()
+    assert ticket.prefix == "SI2C"
+    assert ticket.routed_at is not None and 0.0 <= ticket.confidence <= 1.0
+    assert decision is not None and decision.actor == "router"
+    assert decision.to_team == ticket.team and ticket.team_source == decision.source
+    assert decision.source in ("prefix", "model", "prefix+model") and decision.reason
+    assert decision.model_version == get_router(app.config).version
+    assert ticket.requalify_suggested == (ticket.team != "SI2C" or decision.source == "prefix")
+
+
+def test_a_team_from_itop_or_an_agent_is_never_overridden(app, session, ticket_factory):
+    for source in ("itop", "agent"):
+        ticket = ticket_factory(title="DRASI - mandat", team="SI2C", team_source=source)
+        assert route_ticket(session=session, ticket=ticket, config=app.config) is None
+        assert ticket.team == "SI2C" and ticket.routed_at is None
+        assert _decisions(session, ticket) == []
+
+
+def test_an_unsure_model_leaves_the_ticket_unassigned_for_review(app, session, ticket_factory):
+    app.config["ROUTER_THRESHOLD"] = 1.01  # nothing is sure enough
+    ticket = ticket_factory(title="Question", description="Bonjour, j'ai une question.")
+    assert route_ticket(session=session, ticket=ticket, config=app.config) is None
+    session.commit()
+    assert ticket.team == "UNASSIGNED" and ticket.team_source is None
+    assert ticket.needs_review and ticket.prefix is None and ticket.routed_at is not None
+    assert _decisions(session, ticket) == []
+
+
+def test_a_disputed_prefix_is_kept_for_review_below_the_override_threshold(
+    app, session, ticket_factory
+):
+    app.config["ROUTER_OVERRIDE_THRESHOLD"] = 1.01  # never override a prefix
+    title = "SI2C - connexion impossible, compte bloqué"
+    description = "Mot de passe refusé, compte bloqué, page de connexion ARENA en erreur."
+    line = classify(config=app.config, title=title, description=description)
+    ticket = ticket_factory(title=title, description=description)
+    route_ticket(session=session, ticket=ticket, config=app.config)
+    assert ticket.team == "SI2C"  # the prefix's team, whatever the model thinks
+    assert ticket.requalify_suggested == line["requalify"]
+    assert ticket.needs_review == line["requalify"]
+
+
+def test_classify_explains_the_chosen_team(app):
+    line = classify(
+        config=app.config,
+        title="Écran blanc",
+        description="Page blanche dans Firefox à l'ouverture des mandats, erreur 500.",
+        explain=True,
+    )
+    assert line["explanation"]
+    assert all(weight > 0 for _, weight in line["explanation"])
+    weights = [weight for _, weight in line["explanation"]]
+    assert weights == sorted(weights, reverse=True)
