@@ -110,7 +110,8 @@ class Sandbox:
     def start(self) -> "Sandbox":
         """Serve in a background thread."""
         self._thread = threading.Thread(
-            target=self.server.serve_forever, name="itop-sandbox", daemon=True
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+            name="itop-sandbox", daemon=True,
         )
         self._thread.start()
         return self
