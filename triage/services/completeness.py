@@ -27,9 +27,10 @@ CHECKS: tuple[tuple[str, str, re.Pattern], ...] = (
     (
         "person",
         "Nom et prénom de l'utilisateur",
-        _rx(
-            r"\b(je suis|nom\s*:|pr[ée]nom|m(?:me|lle|r|\.)\s+[A-ZÉ][a-zé]+|madame|monsieur)\b"
-            r"|\b[A-ZÉ][a-zéèï]+\s+[A-ZÉ]{2,}\b"
+        # not case-insensitive as a whole: a name is "Marie DURAND", not any two words
+        re.compile(
+            r"(?i:\b(?:je suis|nom\s*:|pr[ée]nom|madame|monsieur|mme|mlle)\b)"
+            r"|\bM\.\s*[A-ZÉ]|\b[A-ZÉ][a-zéèï]+\s+[A-ZÉ]{2,}\b"
         ),
     ),
     (

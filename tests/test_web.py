@@ -1,0 +1,284 @@
+"""The pages: queue, ticket, requalify form, dashboard (and its services), admin."""
+
+import datetime as dt
+import re
+
+import pytest
+from sqlmodel import select
+
+from tests.plugins.factories import make_ticket, seed_backlog
+from triage.models import BacklogSnapshot, RoutingDecision, User, utcnow
+from triage.services import dashboard
+from triage.services.completeness import completeness
+
+
+@pytest.fixture(autouse=True)
+def _model(web_config):
+    """The shared router model (and settings) before the app is built."""
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'<tr data-ref="([^"]+)"', html)
+
+
+@pytest.fixture
+def seeded(session):
+    session.add_all(seed_backlog(utcnow()))
+    session.commit()
+
+
+def test_queue_shows_the_agents_team_first_with_tabs(client_as, seeded):
+    html = text(client_as("agent_drasi").get("/"))
+    assert "45 tickets ouverts" in html and len(rows(html)) == 25
+    for label, count in (("SI2C", 3), ("DRASI", 45), ("National", 12), ("À trier", 0)):
+        assert re.search(label + r'\s*<span class="count">' + str(count) + "</span>", html)
+    assert 'class="age age-late"' in html  # 30-day-old DRASI tickets come first
+    page2 = text(client_as("agent_drasi").get("/?team=DRASI&page=2"))
+    assert len(rows(page2)) == 20 and not set(rows(page2)) & set(rows(html))
+    supervisor = text(client_as("superviseur").get("/"))
+    assert "0 ticket ouvert" in supervisor  # "À trier" by default, empty here
+    every = text(client_as("superviseur").get("/?team=ALL&per_page=100"))
+    assert "60 tickets ouverts" in every
+
+
+def test_queue_columns_badges_search_and_overdue(client_as, ticket_factory, app):
+    now = utcnow()
+    ticket_factory(
+        ref="R-A",
+        title="DRASI compte bloqué",
+        team="DRASI",
+        team_source="model",
+        confidence=0.87,
+        organization="Lycée Hugo",
+        created_at=now - dt.timedelta(days=2),
+    )
+    ticket_factory(
+        ref="R-B",
+        title="SI2C budget",
+        team="DRASI",
+        team_source="prefix",
+        requalify_suggested=True,
+        created_at=now - dt.timedelta(days=11),
+    )
+    ticket_factory(
+        ref="R-C",
+        title="ancien",
+        team="DRASI",
+        team_source="escalation",
+        escalated_at=now,
+        created_at=now - dt.timedelta(days=20),
+    )
+    client = client_as("agent_drasi")
+    html = text(client.get("/"))
+    assert rows(html) == ["R-C", "R-B", "R-A"]  # oldest first
+    assert "modèle (87 %)" in html and "préfixe" in html and "escalade" in html
+    assert "préfixe probablement erroné" in html and "escaladé" in html
+    assert all(c in html for c in ("age-ok", "age-warn", "age-late"))
+    assert rows(text(client.get("/?sort=newest"))) == ["R-A", "R-B", "R-C"]
+    assert rows(text(client.get("/?q=hugo"))) == ["R-A"]
+    assert rows(text(client.get("/?overdue=true"))) == ["R-C"]
+    assert rows(text(client.get("/?team=TRIAGE"))) == []
+    assert client.get("/?team=NOPE").status_code == 400
+
+
+def test_ticket_page_shows_everything_escaped(client_as, ticket_factory):
+    ticket_factory(
+        ref="R-X",
+        team="UNASSIGNED",
+        title="<script>alert(1)</script> accès",
+        description="Bonjour,\n<img src=x onerror=alert(2)>\nJe suis en production.",
+        organization="Collège <b>Camus</b>",
+    )
+    html = text(client_as("agent_si2c").get("/tickets/R-X"))
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<b>Camus</b>" not in html
+    assert "Complétude de la demande" in html and "manquant" in html
+    assert 'id="requalify"' in html and 'name="team"' in html
+    assert "Décision de routage" in html
+
+
+def test_requalify_form_moves_the_ticket(client_as, ticket_factory, session):
+    ticket = ticket_factory(ref="R-M", team="DRASI", needs_review=True)
+    client = client_as("agent_drasi")
+    response = client.post("/tickets/R-M/requalify", data={"team": "SI2C", "comment": "budget"})
+    assert response.status_code == 302 and response.headers["Location"] == "/tickets/R-M"
+    html = text(client.get("/tickets/R-M"))
+    assert "requalifié vers SI2C" in html
+    assert re.search(r'id="ticket-source">\s*agent', html)
+    assert "budget" in html and "agent_drasi" in html
+    session.refresh(ticket)
+    assert (ticket.team, ticket.team_source, ticket.needs_review) == ("SI2C", "agent", False)
+    # now in SI2C: the DRASI agent may not move it again, and sees no form
+    assert client.post("/tickets/R-M/requalify", data={"team": "DRASI"}).status_code == 403
+    assert 'id="requalify"' not in text(client.get("/tickets/R-M"))
+    assert (
+        client_as("superviseur").post("/tickets/R-M/requalify", data={"team": "NOPE"}).status_code
+        == 400
+    )
+
+
+def test_completeness_heuristics():
+    full = make_ticket(
+        title="SI2C erreur",
+        description=(
+            "Je suis Marie DURAND, gestionnaire au collège Camus. En production, sphère "
+            "ordonnateur : j'ai cliqué sur Valider, message d'erreur code 500. Capture jointe."
+        ),
+    )
+    assert all(item.present for item in completeness(full))
+    bare = make_ticket(title="problème", description="ça ne marche pas", caller="", organization="")
+    missing = {item.key for item in completeness(bare) if not item.present}
+    assert missing == {
+        "person",
+        "role",
+        "establishment",
+        "environment",
+        "sphere",
+        "steps",
+        "screenshot",
+        "error",
+    }
+    with_img = make_ticket(description_html='<p>voir <img src="data:x"></p>')
+    assert next(i for i in completeness(with_img) if i.key == "screenshot").present
+
+
+def test_stats_page_and_csv(client_as, seeded, session):
+    today = utcnow().date()
+    for days_ago, drasi in ((2, 40), (1, 44), (0, 45)):
+        session.add(
+            BacklogSnapshot(
+                day=today - dt.timedelta(days=days_ago),
+                team="DRASI",
+                total=100,
+                open=drasi,
+                overdue=20,
+            )
+        )
+    session.commit()
+    client = client_as("agent_si2c")  # agents may read the dashboard
+    html = text(client.get("/stats"))
+    assert (
+        'data-key="open-total">60<' in html and 'data-key="open_over_threshold-DRASI">26<' in html
+    )
+    for chart in ("chart-trend", "chart-ages", "chart-establishments"):
+        assert f'id="{chart}"' in html
+    assert "<polyline" in html and "Collège Jules Verne" in html
+    csv_response = client.get("/stats.csv")
+    assert csv_response.mimetype == "text/csv"
+    lines = csv_response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Demandes d'assistance;Total;Remontées au national")
+    assert lines[2].split(";")[1:] == ["60", "12", "3", "45", "0"]
+
+
+def test_dashboard_figures(session, app, seeded):
+    config = app.config
+    ages = dashboard.age_distribution(session=session, config=config)
+    assert ages["series"]["DRASI"] == [0, 19, 0, 0, 26]  # 30 days and a bit: "30 j et plus"
+    assert ages["series"]["NATIONAL"] == [0, 10, 0, 0, 2] and ages["series"]["SI2C"] == [
+        3,
+        0,
+        0,
+        0,
+        0,
+    ]
+    top = dashboard.top_establishments(session=session, config=config)
+    assert top == [{"organization": "Collège Jules Verne", "open": 60, "overdue": 28}]
+    # prefixes: one right, one flagged by the router, one moved by an agent
+    tickets = [
+        make_ticket(prefix="SI2C", team="SI2C", team_source="prefix"),
+        make_ticket(prefix="SI2C", team="SI2C", requalify_suggested=True),
+        make_ticket(prefix="DRASI", team="DRASI", team_source="prefix"),
+    ]
+    session.add_all(tickets)
+    session.commit()
+    t = tickets[2]
+    session.add(
+        RoutingDecision(
+            ticket_id=t.id,
+            actor="router",
+            source="prefix",
+            from_team="UNASSIGNED",
+            to_team="DRASI",
+            at=utcnow() - dt.timedelta(hours=2),
+        )
+    )
+    session.add(
+        RoutingDecision(
+            ticket_id=t.id,
+            actor="marie",
+            source="agent",
+            from_team="DRASI",
+            to_team="SI2C",
+            at=utcnow(),
+        )
+    )
+    session.add(
+        RoutingDecision(
+            ticket_id=tickets[0].id,
+            actor="router",
+            source="model",
+            from_team="UNASSIGNED",
+            to_team="SI2C",
+            confidence=0.9,
+            at=utcnow() - dt.timedelta(hours=2),
+        )
+    )
+    session.add(
+        RoutingDecision(
+            ticket_id=tickets[0].id,
+            actor="paul",
+            source="agent",
+            from_team="SI2C",
+            to_team="SI2C",
+            at=utcnow(),
+        )
+    )
+    session.commit()
+    share = dashboard.wrong_prefix_share(session=session, config=config)
+    assert (share["with_prefix"], share["wrong"]) == (3, 2)
+    accuracy = dashboard.router_accuracy(session=session, config=config)
+    assert (accuracy["compared"], accuracy["agreed"], accuracy["accuracy"]) == (2, 1, 0.5)
+    assert accuracy["by_source"]["prefix"] == {"compared": 1, "agreed": 0}
+
+
+def test_admin_users_and_tokens(client_as, session, users):
+    client = client_as("admin")
+    html = text(client.get("/admin"))
+    assert "Synchronisation iTop" in html and "Modèle de routage" in html and "outbox" in html
+    response = client.post(
+        "/admin/users",
+        data={"login": "lea", "password": "motdepasse-9", "role": "agent", "team": "NATIONAL"},
+    )
+    assert response.status_code == 302
+    lea = session.exec(select(User).where(User.login == "lea")).one()
+    assert lea.team == "NATIONAL" and lea.role == "agent"
+    html = text(
+        client.post(
+            "/admin/users",
+            data={"login": "x", "password": "motdepasse-9", "role": "agent"},
+            follow_redirects=True,
+        )
+    )
+    assert "Compte non créé" in html
+    created = text(client.post("/admin/tokens", data={"user_id": lea.id, "name": "script"}))
+    token = re.search(r'id="new-token">([^<]+)<', created).group(1)
+    assert (
+        client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
+    assert token not in text(client.get("/admin"))  # shown once
+    token_id = re.search(r"/admin/tokens/(\d+)/revoke", created).group(1)
+    client.post(f"/admin/tokens/{token_id}/revoke")
+    assert (
+        client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
+    client.post(f"/admin/users/{lea.id}/active", data={"active": "0"})
+    session.refresh(lea)
+    assert lea.active is False
+    client.post(f"/admin/users/{users['admin'].id}/active", data={"active": "0"})
+    session.refresh(users["admin"])
+    assert users["admin"].active is True  # one cannot lock oneself out
