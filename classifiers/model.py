@@ -45,7 +45,7 @@ class ModelIntegrityError(ModelError):
 
 
 def build_pipeline(kind: str = "logreg") -> Pipeline:
-    """Word 1-2-grams and char_wb 2-5-grams (TF-IDF), then a calibrated linear model."""
+    """Word 1-2-grams and char_wb 3-5-grams (TF-IDF), then a calibrated linear model."""
     features = FeatureUnion(
         [
             (
@@ -62,7 +62,7 @@ def build_pipeline(kind: str = "logreg") -> Pipeline:
                 "char",
                 TfidfVectorizer(
                     analyzer="char_wb",
-                    ngram_range=(2, 5),
+                    ngram_range=(3, 5),
                     sublinear_tf=True,
                     min_df=2,
                     max_features=30000,

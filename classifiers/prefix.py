@@ -47,15 +47,27 @@ class PrefixReading:
     raw: str = ""
 
 
+def _fold_char(char: str) -> str:
+    base = unicodedata.normalize("NFKD", char)
+    kept = "".join(c for c in base if not unicodedata.combining(c)).lower()
+    # keep the length: a character that folds to several (``œ``) or none stays one
+    return kept if len(kept) == 1 else char.lower()
+
+
+# Latin letters folded once, so reading a prefix costs one str.translate
+_FOLD_TABLE = {
+    code: _fold_char(chr(code)) for code in range(0x250) if _fold_char(chr(code)) != chr(code)
+}
+# Only the start of a title can hold a prefix (after a reply marker and some punctuation).
+_HEAD = 64
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents (``É`` -> ``e``), keeping one character per character."""
-    out = []
-    for char in text:
-        base = unicodedata.normalize("NFKD", char)
-        kept = "".join(c for c in base if not unicodedata.combining(c))
-        # keep the length: a character that folds to several (``œ``) or none stays one
-        out.append(kept[0].lower() if len(kept) == 1 else char.lower())
-    return "".join(out)
+    folded = text.translate(_FOLD_TABLE)
+    if folded.isascii():
+        return folded
+    return "".join(c if c.isascii() else _fold_char(c) for c in folded)
 
 
 def _substitutions(word: str) -> set[str]:
@@ -113,7 +125,7 @@ def variants() -> dict[str, str]:
 def read_prefix(title: str | None) -> PrefixReading:
     """Read the team typed at the start of ``title``; the rest is the title without it."""
     title = title or ""
-    folded = fold(title)
+    folded = fold(title[:_HEAD])
     start = _REPLY.match(folded)
     pos = start.end() if start else 0
     pos += _LEAD.match(folded[pos:]).end()

@@ -14,7 +14,7 @@ from classifiers.policy import (
     decide_proba,
 )
 from classifiers.prefix import read_prefix
-from classifiers.text import model_text
+from classifiers.text import model_text, text_after_prefix
 
 CHUNK = 2000
 
@@ -62,8 +62,11 @@ class Router:
     def decide_many(self, tickets: Iterable[tuple[str, str]]) -> list[tuple[str | None, Decision]]:
         """(prefix read, decision) for each (title, description)."""
         tickets = list(tickets)
-        prefixes = [read_prefix(title).team for title, _ in tickets]
-        probas = self.proba_si2c([model_text(t, d) for t, d in tickets])
+        readings = [read_prefix(title) for title, _ in tickets]
+        prefixes = [reading.team for reading in readings]
+        probas = self.proba_si2c(
+            [text_after_prefix(r.rest, d) for r, (_, d) in zip(readings, tickets, strict=True)]
+        )
         return [
             (
                 prefix,

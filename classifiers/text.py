@@ -19,6 +19,8 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _UAI = re.compile(r"\b\d{7}[a-z]\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SPACES = re.compile(r"\s+")
+# Pasted logs and mail threads add little after the first screenful and cost time.
+MAX_CHARS = 3000
 _BLOCK_TAGS = ("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "pre")
 
 
@@ -37,10 +39,14 @@ def strip_html(text: str) -> str:
 
 
 def fold_accents(text: str) -> str:
-    """Lower-case and remove accents; ``œ`` and ``æ`` become ``oe`` and ``ae``."""
+    """Lower-case and remove accents; ``œ`` and ``æ`` become ``oe`` and ``ae``.
+
+    Other characters outside ASCII (``€``, ``«``, emoji) carry no routing sense and go.
+    """
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def _number(match: re.Match) -> str:
@@ -64,5 +70,9 @@ def normalize(text: str) -> str:
 
 def model_text(title: str | None, description: str | None) -> str:
     """What the model reads: the title without its prefix, then the description."""
-    rest = read_prefix(title or "").rest
-    return normalize(f"{rest} . {description or ''}")
+    return text_after_prefix(read_prefix(title or "").rest, description)
+
+
+def text_after_prefix(rest: str, description: str | None) -> str:
+    """``model_text`` from a title whose prefix is already removed (long texts cut)."""
+    return normalize(f"{rest} . {(description or '')[:MAX_CHARS]}")
