@@ -34,6 +34,8 @@ _REPLY = re.compile(r"^\s*(?:(?:re|tr|fw|fwd|rep)\s*:\s*)+", re.IGNORECASE)
 _LEAD = re.compile(r"^[\s\W_]*")
 # The first token, and optionally a second short piece split off by one stray space.
 _TOKEN = re.compile(r"^([0-9a-z@!]+)(?: ([0-9a-z]+))?")
+# A team typed letter by letter: "S I 2 C", "D R A S I".
+_SPACED = re.compile(r"^(?:[0-9a-z] ){3,4}[0-9a-z](?=[^0-9a-z]|$)")
 # What may separate the prefix from the rest of the title.
 _SEPARATORS = re.compile(r"^[\s\W_]*")
 
@@ -134,6 +136,9 @@ def read_prefix(title: str | None) -> PrefixReading:
         return PrefixReading(None, title.strip())
     table = variants()
     candidates = [(match.group(1), match.end(1))]
+    spaced = _SPACED.match(folded[pos:])
+    if spaced and spaced.group(0).replace(" ", "") in table:
+        candidates.insert(0, (spaced.group(0).replace(" ", ""), spaced.end()))
     joined = match.group(1) + (match.group(2) or "")
     if match.group(2) and 4 <= len(joined) <= 6:
         # "SI2 C", "DRA SI": one stray space inside the prefix (never "Si 2 ..."); the

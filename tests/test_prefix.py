@@ -33,6 +33,8 @@ REST = "Problème de mandat"
         ("SI2 C Problème de mandat", "SI2C"),  # a stray space
         ("S I2C - Problème de mandat", "SI2C"),
         ("DRA SI: Problème de mandat", "DRASI"),
+        ("S I 2 C Problème de mandat", "SI2C"),
+        ("D R A S I - Problème de mandat", "DRASI"),
         ("DRASY Problème de mandat", "DRASI"),  # a wrong last letter
         ("DRASE - Problème de mandat", "DRASI"),
         ("DRÀSI - Problème de mandat", "DRASI"),  # accents
@@ -56,6 +58,7 @@ def test_variants_and_typos(title, team):
         "Sic transit",
         "Si je valide le mandat",
         "Si 2 mandats sont rejetés",
+        "A B C D E F",
         "Sicile : voyage scolaire",
         "Dramatique lenteur",
         "Drapeau rouge sur le compte",
