@@ -162,9 +162,9 @@ class Served:
             if self.process.poll() is not None:
                 raise RuntimeError("gunicorn exited: " + (self.tmp / "gunicorn.log").read_text())
             try:
-                if requests.get(self.base_url + "/healthz", timeout=2).status_code == 200:
+                if requests.get(self.base_url + "/healthz", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or booting slowly
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer within 60 s")
 
