@@ -91,7 +91,7 @@ def variants() -> dict[str, str]:
     """Every accepted spelling (folded, no spaces) mapped to its team."""
     table: dict[str, str] = {}
     rules = {
-        "si2c": {"s12c", "si2", "s2c", "sicc", "si22c", "ssi2c", "si2cc"}
+        "si2c": {"s12c", "si2", "s2c", "sicc", "si22c", "ssi2c", "si2cc", "sic2c", "sii2c"}
         | {"si2" + last for last in "dfvxs"},
         "drasi": {
             "dras1",
