@@ -155,6 +155,9 @@ def escalate_command() -> None:
     ages = check_ages(session=session, config=current_app.config)
     click.echo(f"Vérification des âges : {ages['national']} escalade(s) au national, "
                f"{ages['warning']} avertissement(s).")
+    if not current_app.config.get("ESCALATION_TO"):
+        click.echo("Attention : TRIAGE_ESCALATION_TO est vide, les escalades partent sans e-mail.",
+                   err=True)
     # a manual run retries now, even e-mails waiting for their backoff
     sent = send_pending(session=session, config=current_app.config, ignore_backoff=True)
     left = outbox_counts(session=session)
