@@ -11,11 +11,13 @@ import importlib
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -192,6 +194,18 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     return scheduler
 
 
+def _shutdown(scheduler: BlockingScheduler) -> None:
+    """Stop the scheduler once it runs (a signal may come before ``start()`` got going)."""
+    for _ in range(600):
+        if scheduler.running:
+            break
+        time.sleep(0.05)
+    try:
+        scheduler.shutdown(wait=True)
+    except SchedulerNotRunningError:
+        pass
+
+
 def run(app: Flask) -> int:
     """Run the scheduler until SIGTERM or SIGINT; returns the process exit status."""
     scheduler = build_scheduler(app)
@@ -202,7 +216,7 @@ def run(app: Flask) -> int:
             return
         log.info("signal %s received: stopping after the running jobs", signal.Signals(signum).name)
         # shutdown waits for running jobs: do it off the signal handler's (main) thread
-        thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        thread = threading.Thread(target=_shutdown, args=(scheduler,), daemon=True)
         stopper.append(thread)
         thread.start()
 
