@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from connectors.itop import (
@@ -152,10 +153,12 @@ def _sync(
     return result
 
 
-def ticket_values(obj: ItopObject, tz: ZoneInfo) -> dict[str, Any]:
+def ticket_values(obj: ItopObject, tz: ZoneInfo, known: Ticket | None = None) -> dict[str, Any]:
     """The Ticket columns of one iTop UserRequest (strings cut to the column sizes)."""
     f = obj.fields
     html = f.get("description") or ""
+    # HTML parsing is the costly part: reuse the stored text when the HTML did not change
+    same = known is not None and known.description_html == html
     status = f.get("status") or ""
     created = parse_itop_date(f.get("start_date"), tz) or utcnow()
     team_id = int(f.get("team_id") or 0)
@@ -163,7 +166,7 @@ def ticket_values(obj: ItopObject, tz: ZoneInfo) -> dict[str, Any]:
         "itop_id": obj.key,
         "ref": f.get("ref") or f"#{obj.key}",
         "title": f.get("title") or "",
-        "description": html_to_text(html),
+        "description": known.description if same else html_to_text(html),
         "description_html": html,
         "status": status,
         "is_open": is_open_status(status),
@@ -211,16 +214,14 @@ def _upsert(
         for t in session.exec(select(Ticket).where(Ticket.itop_id.in_([o.key for o in fresh])))
     }
     now = utcnow()
-    created: list[Ticket] = []
+    new_rows: list[dict[str, Any]] = []
     team_moved: list[Ticket] = []
     for obj in fresh:
         seen[obj.key] = obj.fields.get("last_update") or ""
-        values = ticket_values(obj, tz)
         ticket = existing.get(obj.key)
+        values = ticket_values(obj, tz, ticket)
         if ticket is None:
-            ticket = Ticket(**values, last_seen_at=now)
-            session.add(ticket)
-            created.append(ticket)
+            new_rows.append({**values, "last_seen_at": now})
             continue
         old_team = ticket.itop_team
         changed = [k for k, v in values.items() if getattr(ticket, k) != v]
@@ -230,7 +231,12 @@ def _upsert(
         result.updated += bool(changed)
         if ticket.itop_team != old_team:
             team_moved.append(ticket)
-    session.flush()  # ids for the new tickets, which their decisions point to
+    created: list[Ticket] = []
+    if new_rows:  # one bulk INSERT, then the new rows as objects for their decisions
+        session.execute(sa.insert(Ticket), new_rows)
+        created = list(
+            session.exec(select(Ticket).where(Ticket.itop_id.in_([r["itop_id"] for r in new_rows])))
+        )
     result.created += len(created)
     for ticket in created:
         _follow_itop_team(session=session, config=config, ticket=ticket, is_new=True)
