@@ -112,28 +112,23 @@ def _intro(level: str, facts: TicketFacts, days: int) -> str:
     )
 
 
-def build_ticket_mail(
-    *, level: str, facts: TicketFacts, days: int, config: Mapping[str, Any]
-) -> MailContent:
-    """The French e-mail (text and HTML) of a warning or an escalation for one ticket."""
-    tz = config.get("ITOP_TIMEZONE") or "Europe/Paris"
-    label = LEVEL_LABELS[level]
-    subject = f"[triage] {label} : {facts.ref} - {facts.title}"[:250]
-    links = ticket_links(ref=facts.ref, itop_id=facts.itop_id, config=config)
-    fields = _fields(facts, tz)
-    history = _history_lines(facts.history, tz)
-    intro = _intro(level, facts, days)
-    description = facts.description.strip() or "(pas de description)"
+FOOTER = "Message automatique de triage, merci de ne pas y répondre."
 
-    text_parts = [intro, ""]
-    text_parts += [f"{name} : {value}" for name, value in fields]
-    text_parts += ["", "Description :", description, "", "Historique d'affectation :"]
-    text_parts += [f"- {line}" for line in history]
-    text_parts += ["", f"Dans triage : {links['triage']}"]
+
+def _text(intro, fields, description, history, links) -> str:
+    parts = [intro, ""]
+    parts += [f"{name} : {value}" for name, value in fields]
+    parts += ["", "Description :", description, "", "Historique d'affectation :"]
+    parts += [f"- {line}" for line in history]
+    parts += ["", f"Dans triage : {links['triage']}"]
     if links["itop"]:
-        text_parts.append(f"Dans iTop : {links['itop']}")
-    text_parts += ["", "-- ", "Message automatique de triage, merci de ne pas y répondre."]
+        parts.append(f"Dans iTop : {links['itop']}")
+    parts += ["", "-- ", FOOTER]
+    return "\n".join(parts) + "\n"
 
+
+def _html(subject, intro, fields, description, history, links) -> str:
+    """The HTML part: every value is escaped (titles and descriptions come from iTop)."""
     rows = "".join(
         f"<tr><th align='left'>{escape(name)}</th><td>{escape(value)}</td></tr>"
         for name, value in fields
@@ -142,21 +137,34 @@ def build_ticket_mail(
     link_items = f'<li><a href="{escape(links["triage"])}">Ouvrir dans triage</a></li>'
     if links["itop"]:
         link_items += f'<li><a href="{escape(links["itop"])}">Ouvrir dans iTop</a></li>'
-    html = (
+    return (
         "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
         f"<title>{escape(subject)}</title></head><body>"
         f"<p>{escape(intro)}</p><table>{rows}</table>"
         f"<h3>Description</h3><pre style='white-space:pre-wrap'>{escape(description)}</pre>"
         f"<h3>Historique d'affectation</h3><ul>{items}</ul>"
         f"<ul>{link_items}</ul>"
-        "<p><small>Message automatique de triage, merci de ne pas y répondre.</small></p>"
+        f"<p><small>{escape(FOOTER)}</small></p>"
         "</body></html>"
     )
+
+
+def build_ticket_mail(
+    *, level: str, facts: TicketFacts, days: int, config: Mapping[str, Any]
+) -> MailContent:
+    """The French e-mail (text and HTML) of a warning or an escalation for one ticket."""
+    tz = config.get("ITOP_TIMEZONE") or "Europe/Paris"
+    subject = f"[triage] {LEVEL_LABELS[level]} : {facts.ref} - {facts.title}"[:250]
+    links = ticket_links(ref=facts.ref, itop_id=facts.itop_id, config=config)
+    fields = _fields(facts, tz)
+    history = _history_lines(facts.history, tz)
+    intro = _intro(level, facts, days)
+    description = facts.description.strip() or "(pas de description)"
     return MailContent(
         message_id=message_id(kind="escalation", level=level, ref=facts.ref),
         subject=subject,
-        text="\n".join(text_parts) + "\n",
-        html=html,
+        text=_text(intro, fields, description, history, links),
+        html=_html(subject, intro, fields, description, history, links),
     )
 
 
