@@ -5,6 +5,7 @@ One gunicorn and one Chromium for the whole module. Screenshots go to docs/scree
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,20 @@ from triage.models import BacklogSnapshot, utcnow
 from triage.services.users import create_token
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+DOCS_SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def shot(page, name: str, **kwargs) -> None:
+    """Save a screenshot: under docs/ when missing or TRIAGE_UPDATE_SCREENSHOTS=1 (so that
+    ordinary test runs leave the committed files alone), else in the temporary folder."""
+    target = DOCS_SHOTS / name
+    if target.exists() and os.environ.get("TRIAGE_UPDATE_SCREENSHOTS") != "1":
+        target = Path(tempfile.gettempdir()) / f"triage-{name}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), **kwargs)
+    assert target.stat().st_size > 0
+
+
 XSS_TITLE = "<script>window.__pwned = 1</script>DRASI <b>gras</b>"
 XSS_BODY = (
     '<img src=x onerror="window.__pwned = 2">\nBonjour, </div><script>window.__pwned=3</script>'
@@ -182,15 +196,14 @@ def test_agent_sees_queue_requalifies_and_sees_it_move(page, site):
     page.wait_for_selector("table.queue")
     assert "45 tickets ouverts" in page.inner_text("#total")
     assert page.locator('.tabs a[aria-current="page"]').inner_text().startswith("DRASI")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "queue.png"))
+    shot(page, "queue.png")
     first = page.locator("table.queue tbody tr").first
     ref = first.get_attribute("data-ref")
     first.locator("a").first.click()
     page.wait_for_selector("#requalify")
     page.select_option("#team", "SI2C")
     page.fill("#comment", "Question de budget : relève de SI2C")
-    page.screenshot(path=str(SHOTS / "ticket.png"), full_page=False)
+    shot(page, "ticket.png")
     page.click("#requalify button[type=submit]")
     page.wait_for_selector(".flash-success")
     assert "SI2C" in page.inner_text("#ticket-team")
@@ -212,7 +225,7 @@ def test_stats_page_draws_its_charts(page, site):
         assert page.locator(chart).count() > 0, chart
         assert page.locator(chart).first.bounding_box()["width"] > 0
     assert page.inner_text('[data-key="open-total"]') == "60"
-    page.screenshot(path=str(SHOTS / "stats.png"), full_page=True)
+    shot(page, "stats.png", full_page=True)
     assert page.errors == []
 
 
