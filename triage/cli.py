@@ -31,6 +31,10 @@ def init_db_command() -> None:
     """Create or upgrade the database schema (safe to run again)."""
     version = init_db()
     click.echo(f"Database ready (schema revision {version}).")
+    from triage.services.training import ensure_model
+
+    card = ensure_model(config=current_app.config)  # the router needs a model from day one
+    click.echo(f"Router model ready ({card['version']}).")
 
 
 @click.command("stats")
