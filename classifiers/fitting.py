@@ -101,6 +101,42 @@ def fit_router(
     }
     kind = min(kinds, key=lambda k: (scores[k]["log_loss"], scores[k]["brier"]))
     p = oof[kind]
+    thresholds, routed, curve = _thresholds(records, labels, p, target)
+    if quick:
+        clf = build_pipeline(kind).named_steps["clf"].fit(shared, labels, sample_weight=w)
+        pipeline = Pipeline([("features", features), ("clf", clf)])
+    else:
+        pipeline = _fit(kind, texts, labels, w)
+    if on_step:
+        on_step("final fit")
+    card = {
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "kind": kind,
+        "data": {
+            "tickets": len(records),
+            "SI2C": int((labels == "SI2C").sum()),
+            "DRASI": int((labels == "DRASI").sum()),
+            "hash": corpus_hash(records),
+        },
+        "cv": _cv_facts(
+            labels,
+            p,
+            routed,
+            curve,
+            folds=int(len(np.unique(fold_ids))),
+            quick=quick,
+            scores=scores,
+            kind=kind,
+        ),
+        "thresholds": thresholds,
+    }
+    return pipeline, card
+
+
+def _thresholds(
+    records: Sequence[dict], labels: np.ndarray, p: np.ndarray, target: float
+) -> tuple[dict, dict, list[dict]]:
+    """Thresholds from out-of-fold probabilities; the routing they give; the curve."""
     prefixes = [read_prefix(r.get("title")).team for r in records]
     curve = evaluate.risk_coverage(labels, p)
     thresholds = {
@@ -123,45 +159,32 @@ def fit_router(
         )
         for r, pre, pi in zip(records, prefixes, p, strict=True)
     ]
-    routed = evaluate.summarize(records, outputs)
-    if quick:
-        clf = build_pipeline(kind).named_steps["clf"].fit(shared, labels, sample_weight=w)
-        pipeline = Pipeline([("features", features), ("clf", clf)])
-    else:
-        pipeline = _fit(kind, texts, labels, w)
-    if on_step:
-        on_step("final fit")
-    card = {
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "kind": kind,
-        "data": {
-            "tickets": len(records),
-            "SI2C": int((labels == "SI2C").sum()),
-            "DRASI": int((labels == "DRASI").sum()),
-            "hash": corpus_hash(records),
-        },
-        "cv": {
-            "folds": int(len(np.unique(fold_ids))),
-            "shared_vocabulary": quick,
-            "model_accuracy": round(
-                float(np.mean(np.where(p >= 0.5, "SI2C", "DRASI") == labels)), 4
-            ),
-            "log_loss": scores[kind]["log_loss"],
-            "brier": scores[kind]["brier"],
-            "candidates": scores,
-            "routed_accuracy": routed["routed_accuracy"],
-            "coverage": routed["coverage"],
-            "accuracy": routed["accuracy"],
-            "macro_f1": routed["macro_f1"],
-            "wrong_prefix": routed["wrong_prefix"],
-            "by_prefix": routed["by_prefix"],
-            "calibration": evaluate.calibration_table(labels, p),
-            "risk_coverage": [
-                pt
-                for pt in curve
-                if round(pt["threshold"] * 100) % 5 == 0 or pt["threshold"] > 0.99
-            ],
-        },
-        "thresholds": thresholds,
+    return thresholds, evaluate.summarize(records, outputs), curve
+
+
+def _cv_facts(
+    labels: np.ndarray,
+    p: np.ndarray,
+    routed: dict,
+    curve: list[dict],
+    *,
+    folds: int,
+    quick: bool,
+    scores: dict,
+    kind: str,
+) -> dict:
+    """The cross-validated figures written in the card."""
+    keys = ("routed_accuracy", "coverage", "accuracy", "macro_f1", "wrong_prefix", "by_prefix")
+    return {
+        "folds": folds,
+        "shared_vocabulary": quick,
+        "model_accuracy": round(float(np.mean(np.where(p >= 0.5, "SI2C", "DRASI") == labels)), 4),
+        "log_loss": scores[kind]["log_loss"],
+        "brier": scores[kind]["brier"],
+        "candidates": scores,
+        **{key: routed[key] for key in keys},
+        "calibration": evaluate.calibration_table(labels, p),
+        "risk_coverage": [
+            pt for pt in curve if round(pt["threshold"] * 100) % 5 == 0 or pt["threshold"] > 0.99
+        ],
     }
-    return pipeline, card
