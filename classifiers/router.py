@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from classifiers.explain import explain_terms
 from classifiers.model import linear_weights
 from classifiers.policy import (
     DEFAULT_OVERRIDE_THRESHOLD,
@@ -44,7 +45,7 @@ class Router:
         )
         self.prefix_reliability = chosen.get("prefix_reliability", DEFAULT_PREFIX_RELIABILITY)
         self._si2c = list(pipeline.classes_).index("SI2C")
-        self._names: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
 
     @property
     def version(self) -> str:
@@ -92,25 +93,18 @@ class Router:
         ]
 
     def explain(self, title: str, description: str, team: str, *, k: int = 8) -> list[list]:
-        """The terms that weighed most towards ``team`` in this ticket, heaviest first."""
-        features = self.pipeline.named_steps["features"]
-        row = features.transform([model_text(title, description)]).tocsr()
-        if self._names is None:
-            self._names = features.get_feature_names_out()
-        sign = 1.0 if team == "SI2C" else -1.0
-        weights = linear_weights(self.pipeline)[row.indices] * row.data * sign
-        order = np.argsort(-weights)
-        words, chars = [], []
-        for index in order:
-            if weights[index] <= 0:
-                break
-            kind, _, term = str(self._names[row.indices[index]]).partition("__")
-            bucket = words if kind == "word" else chars
-            label = term.strip() if kind == "word" else term
-            bucket.append([label, round(float(weights[index]), 4)])
-        # whole words read better to an agent; character pieces fill in when words are few
-        chosen = (words + chars)[:k] if len(words) >= 3 else words + chars[: k - len(words)]
-        return sorted(chosen, key=lambda pair: -pair[1])
+        """The ticket's words and phrases that weighed most towards ``team``, heaviest first."""
+        if self._weights is None:
+            self._weights = linear_weights(self.pipeline)
+        return explain_terms(
+            self.pipeline,
+            self._weights,
+            title,
+            description,
+            model_text(title, description),
+            team,
+            k=k,
+        )
 
 
 def output_line(ticket_id, prefix: str | None, decision: Decision) -> dict:

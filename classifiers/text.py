@@ -18,6 +18,8 @@ _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _UAI = re.compile(r"\b\d{7}[a-z]\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Spans that become one placeholder (for explanations, which show words only).
+SPAN_PLACEHOLDERS = (_URL, _EMAIL, _UAI)
 _SPACES = re.compile(r"\s+")
 # Pasted logs and mail threads add little after the first screenful and cost time.
 MAX_CHARS = 3000

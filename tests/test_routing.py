@@ -1,5 +1,7 @@
 """route_ticket: the router decides only for a ticket without a team, with a reason."""
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -65,14 +67,36 @@ def test_a_disputed_prefix_is_kept_for_review_below_the_override_threshold(
     assert ticket.needs_review == line["requalify"]
 
 
-def test_classify_explains_the_chosen_team(app):
-    line = classify(
-        config=app.config,
-        title="Écran blanc",
-        description="Page blanche dans Firefox à l'ouverture des mandats, erreur 500.",
-        explain=True,
-    )
-    assert line["explanation"]
-    assert all(weight > 0 for _, weight in line["explanation"])
-    weights = [weight for _, weight in line["explanation"]]
+def _whole_words_of(term: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Écran blanc", "Page blanche dans Firefox à l'ouverture des mandats, erreur 500."),
+        (
+            "DRASI - mot de passe",
+            "Mon mot de passe est refusé, compte bloqué sur ARENA depuis le 12/03/2025 "
+            "(UAI 0751234A, https://arena.ac-paris.fr/x1, jean.dupont@ac-paris.fr).",
+        ),
+        (
+            "Clôture",
+            "La clôture de l'exercice 2024 est bloquée : le compte financier ne sort pas. "
+            "Cloture impossible, DBM n°3 en attente.",
+        ),
+    ],
+)
+def test_classify_explains_with_the_tickets_own_words(app, title, description):
+    line = classify(config=app.config, title=title, description=description, explain=True)
+    explanation = line["explanation"]
+    assert explanation
+    text = f"{title} {description}"
+    for term, weight in explanation:
+        assert weight > 0
+        assert "_" not in term and not any(c.isdigit() for c in term)
+        assert _whole_words_of(term, text), term  # a word or phrase of the ticket, not a piece
+    weights = [weight for _, weight in explanation]
     assert weights == sorted(weights, reverse=True)
+    terms = [term.lower() for term, _ in explanation]
+    assert "cloture" not in terms  # the accented spelling of the ticket is preferred

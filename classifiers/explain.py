@@ -1,0 +1,176 @@
+"""Explanations an agent can read: the ticket's own words that pushed towards a team.
+
+The model weighs folded word n-grams, character n-grams and placeholders; none of those is
+worth showing as such (``_num1_``, ``um1``). Each feature's contribution (weight x value) is
+given back to the words of the ticket that produced it: a word unigram to its occurrences,
+a character n-gram shared among the words containing it, a word bigram to the pair. Words
+are shown as typed (accents kept), short tool words and numbers are left out, and a pair or
+a triple such as "mot de passe" is shown whole when the model weighed the phrase itself.
+"""
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from classifiers.prefix import read_prefix
+from classifiers.text import MAX_CHARS, SPAN_PLACEHOLDERS, fold_accents, strip_html
+
+_WORD = re.compile(r"\w+")
+# Words that carry no meaning for an agent, even when the model leans on them a little.
+_STOPWORDS = """a à au aux avec ce ces cet cette dans de des du elle en est et il ils je la le les
+    leur lui ma me mes mon ne nous on ou où par pas pour qu que qui sa se ses son sur ta te
+    tes ton tu un une vos votre vous y ai as ont sont été être avoir fait bien bonjour merci
+    cordialement svp stp madame monsieur encore aussi depuis car mais donc plus très tout
+    tous toute toutes ici cela ça comme si sans avons avez peut pouvez""".split()
+STOPWORDS = frozenset(fold_accents(word) for word in _STOPWORDS)
+
+
+@dataclass
+class _Token:
+    surface: str
+    key: str  # folded, as the model reads it
+    start: int
+    end: int
+    score: float = 0.0
+
+
+def _surface(title: str, description: str) -> str:
+    """The text the model reads, before folding: links, addresses and UAI codes blanked."""
+    text = strip_html(f"{read_prefix(title or '').rest} . {(description or '')[:MAX_CHARS]}")
+    for pattern in SPAN_PLACEHOLDERS:
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Word tokens as the model sees them (two characters or more, numbers as such)."""
+    tokens = []
+    for match in _WORD.finditer(text):
+        key = fold_accents(match.group(0))
+        if len(key) >= 2:
+            tokens.append(_Token(match.group(0), key, match.start(), match.end()))
+    return tokens
+
+
+def _showable(token: _Token) -> bool:
+    return token.key.isalpha() and token.key not in STOPWORDS
+
+
+def _contributions(pipeline: Pipeline, weights: np.ndarray, text: str, sign: float):
+    """Per-vectorizer maps {term: contribution} of one model text."""
+    features = pipeline.named_steps["features"]
+    row = features.transform([text]).tocsr()
+    contrib = weights[row.indices] * row.data * sign
+    by_column = dict(zip(row.indices.tolist(), contrib.tolist(), strict=True))
+    maps, offset = {}, 0
+    for name, vectorizer in features.transformer_list:
+        vocabulary = vectorizer.vocabulary_
+        maps[name] = (
+            vectorizer,
+            {
+                t: by_column.get(c + offset, 0.0)
+                for t, c in vocabulary.items()
+                if c + offset in by_column
+            },
+        )
+        offset += len(vocabulary)
+    return maps
+
+
+def _char_grams(key: str, low: int, high: int) -> list[str]:
+    padded = f" {key} "
+    return [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+
+
+def _score_tokens(tokens: list[_Token], maps: dict) -> dict[tuple[int, int], float]:
+    """Give each token its share of unigrams and char n-grams; return bigram contributions."""
+    words = maps.get("word", (None, {}))[1]
+    unigram_counts = Counter(t.key for t in tokens)
+    for token in tokens:
+        token.score += words.get(token.key, 0.0) / unigram_counts[token.key]
+    if "char" in maps:
+        vectorizer, chars = maps["char"]
+        low, high = vectorizer.ngram_range
+        grams = [_char_grams(t.key, low, high) for t in tokens]
+        counts = Counter(g for gs in grams for g in gs)
+        for token, gs in zip(tokens, grams, strict=True):
+            token.score += sum(chars.get(g, 0.0) / counts[g] for g in gs if g in chars)
+    pairs = Counter(f"{a.key} {b.key}" for a, b in pairwise(tokens))
+    links = {}
+    for i, (a, b) in enumerate(pairwise(tokens)):
+        pair = f"{a.key} {b.key}"
+        if pair in words:
+            links[(i, i + 1)] = words[pair] / pairs[pair]
+    return links
+
+
+def _phrases(text: str, tokens: list[_Token], links: dict) -> list[tuple[str, str, float]]:
+    """(surface, key, score) of the phrases the model weighed as such (2-3 words)."""
+    found = []
+    for i in range(len(tokens) - 1):
+        for length in (2, 3):
+            span = tokens[i : i + length]
+            if len(span) < length or not (_showable(span[0]) and _showable(span[-1])):
+                continue
+            steps = [links.get((i + j, i + j + 1)) for j in range(length - 1)]
+            if any(s is None or s <= 0 for s in steps):
+                continue
+            between = [text[a.end : b.start] for a, b in pairwise(span)]
+            if any(gap.strip() not in ("", "'", "’", "-") for gap in between):
+                continue  # a phrase is read across spaces or an apostrophe, not punctuation
+            score = sum(steps) + sum(t.score for t in span)
+            surface = text[span[0].start : span[-1].end]
+            found.append((surface, " ".join(t.key for t in span), score))
+    return found
+
+
+def _display(surface: str) -> str:
+    """Acronyms keep their capitals; other words are shown in lower case."""
+    return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in surface.split(" "))
+
+
+def explain_terms(
+    pipeline: Pipeline,
+    weights: np.ndarray,
+    title: str,
+    description: str,
+    model_text: str,
+    team: str,
+    *,
+    k: int = 8,
+) -> list[list]:
+    """The words and phrases of the ticket that weighed most towards ``team``, heaviest first.
+
+    ``weights``: the linear weight of each feature towards SI2C; ``model_text`` the text the
+    model read (``classifiers.text.model_text``).
+    """
+    sign = 1.0 if team == "SI2C" else -1.0
+    text = _surface(title, description)
+    tokens = _tokens(text)
+    links = _score_tokens(tokens, _contributions(pipeline, weights, model_text, sign))
+    surfaces: dict[str, str] = {}
+    totals: dict[str, float] = defaultdict(float)
+    for token in tokens:
+        if _showable(token):
+            totals[token.key] += token.score
+            known = surfaces.get(token.key)
+            # the accented spelling reads better when the ticket has both
+            if known is None or (known.isascii() and not token.surface.isascii()):
+                surfaces[token.key] = token.surface
+    ranked = [(surfaces[key], key, score) for key, score in totals.items()]
+    ranked += _phrases(text, tokens, links)
+    ranked.sort(key=lambda item: -item[2])
+    chosen, covered = [], set()
+    for surface, key, score in ranked:
+        if score <= 0 or len(chosen) >= k:
+            break
+        words = set(key.split(" ")) - STOPWORDS
+        if words & covered:
+            continue  # already shown, inside a phrase or as a word
+        covered |= words
+        chosen.append([_display(surface), round(score, 4)])
+    return chosen
