@@ -1,9 +1,12 @@
-"""Write-back to the iTop sandbox: team and private log set, retried, and never looping."""
+"""Write-back to the iTop sandbox: team and private log set, retried, claimed, never looping."""
 
 import datetime as dt
+import time
 
 from sqlmodel import func, select
 
+from tests.plugins.concurrency import run_together
+from triage.db import session_scope
 from triage.models import ItopWrite, RoutingDecision, Ticket
 from triage.services.ingest import run_poll
 from triage.services.teams import set_team
@@ -109,3 +112,70 @@ def test_nothing_is_queued_when_writeback_is_off(itop_app, session, ticket_facto
     ticket = ticket_factory()
     assert enqueue(session=session, config=itop_app.config, ticket=ticket, team="SI2C") is None
     assert push_pending(session=session, config=itop_app.config)["pending"] == 0
+
+
+def _queue_writes(session, config, count: int) -> list[str]:
+    """``count`` log-entry writes spread over the synced tickets; their texts."""
+    tickets = session.exec(select(Ticket).order_by(Ticket.itop_id)).all()
+    texts = []
+    for n in range(count):
+        text = f"Note de test n° {n}"
+        enqueue(session=session, config=config, ticket=tickets[n % len(tickets)], log_entry=text)
+        texts.append(text)
+    session.commit()
+    return texts
+
+
+def _log_messages(sandbox) -> list[str]:
+    return [
+        entry["message"]
+        for ticket in sandbox.store.objects["UserRequest"].values()
+        for entry in ticket["private_log"]["entries"]
+    ]
+
+
+def test_two_workers_racing_push_each_write_once(itop_sandbox, itop_app, session):
+    config = itop_app.config
+    config["ITOP_WRITEBACK"] = True
+    run_poll(session=session, config=config)
+    texts = _queue_writes(session, config, 30)
+
+    def slow_updates(params, store):  # widen the window in which both workers are busy
+        if params.get("operation") == "core/update":
+            time.sleep(0.01)
+
+    itop_sandbox.hooks.append(slow_updates)
+
+    def push():
+        with session_scope(itop_app) as own:
+            return push_pending(session=own, config=config)
+
+    results = run_together(push)
+    assert sum(r["sent"] for r in results) == 30 and sum(r["failed"] for r in results) == 0
+    messages = _log_messages(itop_sandbox)
+    assert sorted(m for m in messages if m.startswith("Note de test")) == sorted(texts)
+    statuses = session.exec(select(ItopWrite.status, ItopWrite.claimed_by)).all()
+    assert set(statuses) == {("done", None)}
+
+
+def test_a_fresh_claim_is_left_alone_and_a_stale_one_is_taken_back(itop_sandbox, itop_app, session):
+    config = itop_app.config
+    config.update(ITOP_WRITEBACK=True, ITOP_WRITE_STALE_SECONDS=600)
+    run_poll(session=session, config=config)
+    _queue_writes(session, config, 2)
+    fresh, stale = session.exec(select(ItopWrite).order_by(ItopWrite.id)).all()
+    now = dt.datetime.now(dt.UTC)
+    fresh.status, fresh.claimed_by, fresh.claimed_at = "sending", "other:1", now
+    stale.status, stale.claimed_by = "sending", "crashed:2"
+    stale.claimed_at = now - dt.timedelta(minutes=11)
+    session.commit()
+
+    counts = push_pending(session=session, config=config)
+
+    assert (counts["sent"], counts["pending"]) == (1, 1)
+    session.refresh(fresh)
+    session.refresh(stale)
+    assert (fresh.status, fresh.claimed_by) == ("sending", "other:1")
+    assert (stale.status, stale.claimed_by) == ("done", None)
+    assert _log_messages(itop_sandbox).count(stale.log_entry) == 1
+    assert fresh.log_entry not in _log_messages(itop_sandbox)

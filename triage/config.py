@@ -81,6 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ITOP_API_VERSION", parse_str, "1.4", "iTop REST API version (1.4: paging)"),
     Setting("ITOP_SYNC_OVERLAP", parse_int, 60, "seconds of each sync window read again"),
     Setting("ITOP_WRITE_BACKOFF", parse_float, 30.0, "first delay (s) before a write retry"),
+    Setting("ITOP_WRITE_STALE_SECONDS", parse_float, 600.0, "write-back claim taken back after"),
     Setting("ITOP_VERIFY_TLS", parse_bool, True, "verify iTop's TLS certificate"),
     Setting("ITOP_UI_URL", parse_str, None, "iTop URL for links to tickets; default ITOP_URL"),
     Setting("TEAM_SI2C", parse_str, "SI2C", "iTop team name of the SI2C queue"),

@@ -213,10 +213,12 @@ class ItopWrite(SQLModel, table=True):
     itop_id: int
     team: str | None = Field(default=None, max_length=16)  # queue to set, if any
     log_entry: str = Field(default="", sa_type=sa.Text)  # private_log entry, if any
-    status: str = Field(default="pending", max_length=16)  # pending, done, failed
+    status: str = Field(default="pending", max_length=16)  # pending, sending, done
     attempts: int = Field(default=0)
     created_at: dt.datetime = _time(nullable=False, default=utcnow)
     next_attempt_at: dt.datetime = _time(nullable=False, default=utcnow)
+    claimed_at: dt.datetime | None = _time()  # while "sending": who pushes it, since when
+    claimed_by: str | None = Field(default=None, max_length=128)
     done_at: dt.datetime | None = _time()
     last_error: str | None = Field(default=None, sa_type=sa.Text)
 

@@ -156,6 +156,8 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', triage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('next_attempt_at', triage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', triage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.Column('done_at', triage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),

@@ -1,19 +1,16 @@
 """The outbox sender: claims due e-mails, sends them over SMTP, marks them sent or retries.
 
 A row is claimed (status ``sending``) in its own committed transaction before any SMTP
-traffic, so two senders never take the same row: PostgreSQL picks rows with
-``FOR UPDATE SKIP LOCKED``; every backend then claims with a compare-and-set ``UPDATE ...
-WHERE status IN (...)`` that only one of them can win. A row is marked ``sent`` only after
-the server accepted it. A claim left by a crashed process is taken back after
-``OUTBOX_STALE_SECONDS``. Failed rows stay in the table and are retried with backoff.
+traffic, so two senders never take the same row (``triage.services.claims``: PostgreSQL's
+``FOR UPDATE SKIP LOCKED``, then a compare-and-set ``UPDATE`` on every backend). A row is
+marked ``sent`` only after the server accepted it. A claim left by a crashed process is
+taken back after ``OUTBOX_STALE_SECONDS``. Failed rows stay in the table and are retried
+with backoff.
 """
 
 import datetime as dt
 import logging
-import os
 import smtplib
-import socket
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +18,7 @@ from sqlmodel import Session, select
 
 from triage.mail import build_mime, open_smtp
 from triage.models import OutboxMessage, utcnow
+from triage.services.claims import claim_ids, due_clause, finish, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +40,6 @@ class OutboxError(RuntimeError):
     """Some due e-mails could not be sent (they stay in the outbox)."""
 
 
-def worker_name() -> str:
-    """Who claims rows: host, process and a random part (two runs never look alike)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:128]
-
-
-def _due(now: dt.datetime, stale_before: dt.datetime, ignore_backoff: bool):
-    waiting = _T.c.status.in_(RETRIED)
-    if not ignore_backoff:
-        waiting = sa.and_(waiting, _T.c.next_attempt_at <= now)
-    abandoned = sa.and_(_T.c.status == "sending", _T.c.claimed_at < stale_before)
-    return sa.or_(waiting, abandoned)
-
-
 def claim(
     *,
     session: Session,
@@ -66,24 +51,10 @@ def claim(
 ) -> list[OutboxMessage]:
     """Claim up to ``limit`` due messages for ``worker`` (committed before returning)."""
     stale_before = now - dt.timedelta(seconds=int(config["OUTBOX_STALE_SECONDS"]))
-    due = _due(now, stale_before, ignore_backoff)
-    query = sa.select(_T.c.id).where(due).order_by(_T.c.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = [row[0] for row in session.execute(query)]
-    claimed = []
-    for message_id in ids:
-        # compare-and-set: only one sender turns this row into "sending"
-        result = session.execute(
-            sa.update(_T)
-            .where(_T.c.id == message_id, due)
-            .values(status="sending", claimed_at=now, claimed_by=worker)
-        )
-        if result.rowcount == 1:
-            claimed.append(message_id)
-        if session.get_bind().dialect.name == "sqlite":
-            session.commit()  # SQLite: keep the write lock short, claim by claim
-    session.commit()
+    due = due_clause(
+        _T, waiting=RETRIED, now=now, stale_before=stale_before, ignore_backoff=ignore_backoff
+    )
+    claimed = claim_ids(session=session, table=_T, due=due, now=now, worker=worker, limit=limit)
     if not claimed:
         return []
     query = select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
@@ -92,13 +63,7 @@ def claim(
 
 def _finish(session: Session, message: OutboxMessage, worker: str, **values) -> bool:
     """Update a row we still own; False when the claim was lost (taken back as stale)."""
-    result = session.execute(
-        sa.update(_T)
-        .where(_T.c.id == message.id, _T.c.status == "sending", _T.c.claimed_by == worker)
-        .values(**values)
-    )
-    session.commit()
-    return result.rowcount == 1
+    return finish(session=session, table=_T, row_id=message.id, worker=worker, **values)
 
 
 def backoff_seconds(*, attempts: int, config: Any) -> int:

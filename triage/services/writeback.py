@@ -4,10 +4,12 @@ import datetime as dt
 import logging
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from connectors.itop import ItopError, ItopUnreachable
 from triage.models import ItopWrite, Ticket, utcnow
+from triage.services.claims import claim_ids, due_clause, finish, worker_name
 from triage.services.itop import client_from_config, itop_team_of_queue
 
 log = logging.getLogger(__name__)
@@ -15,6 +17,7 @@ log = logging.getLogger(__name__)
 PUSH_BATCH = 200
 MAX_BACKOFF = 3600.0
 WRITE_COMMENT = "triage"
+_T = ItopWrite.__table__
 
 
 def enqueue(
@@ -31,49 +34,79 @@ def enqueue(
 def push_pending(*, session: Session, config: Any, client: Any = None) -> dict:
     """Send the due write-backs to iTop (``core/update``); a write is done only once accepted.
 
-    A refused or failed write stays pending with ``attempts + 1``, its error and a later
-    ``next_attempt_at`` (exponential backoff, at most an hour); nothing is dropped.
+    Each row is claimed first (``claims.claim_ids``: status ``sending``), so two schedulers
+    never push the same write; a claim older than ``ITOP_WRITE_STALE_SECONDS`` (a crashed
+    worker) is taken back. A refused or failed write goes back to ``pending`` with
+    ``attempts + 1``, its error and a later ``next_attempt_at`` (exponential backoff, at
+    most an hour); nothing is dropped.
     """
-    now = utcnow()
-    due = session.exec(
-        select(ItopWrite)
-        .where(ItopWrite.status == "pending", ItopWrite.next_attempt_at <= now)
-        .order_by(ItopWrite.id)
-        .limit(PUSH_BATCH)
-    ).all()
+    now, worker = utcnow(), worker_name()
+    stale = now - dt.timedelta(seconds=float(config.get("ITOP_WRITE_STALE_SECONDS", 600)))
+    due = due_clause(_T, waiting=("pending",), now=now, stale_before=stale)
+    ids = claim_ids(session=session, table=_T, due=due, now=now, worker=worker, limit=PUSH_BATCH)
     counts = {"sent": 0, "failed": 0, "pending": 0}
-    if due:
-        own_client = client is None
-        try:
-            client = client or client_from_config(config)
-            for write in due:
-                try:
-                    _push_one(client=client, config=config, write=write)
-                except ItopError as exc:
-                    _postpone(config=config, write=write, error=str(exc))
-                    session.commit()
-                    counts["failed"] += 1
-                    if isinstance(exc, ItopUnreachable):
-                        break  # iTop is down: the others wait for the next run
-                    continue
-                write.status, write.done_at, write.last_error = "done", utcnow(), None
-                session.commit()  # one commit per write: a crash never resends a done one
-                counts["sent"] += 1
-        except ItopError as exc:  # no client (configuration): every due write waits
-            session.rollback()
-            for write in due:
-                if write.status == "pending":
-                    _postpone(config=config, write=write, error=str(exc))
-            session.commit()
-            counts["failed"] += len(due)
-        finally:
-            if own_client and client is not None:
-                client.close()
+    if ids:
+        writes = session.exec(
+            select(ItopWrite)
+            .where(ItopWrite.id.in_(ids))
+            .order_by(ItopWrite.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        counts.update(
+            _push_claimed(
+                session=session, config=config, client=client, writes=writes, worker=worker
+            )
+        )
     counts["pending"] = len(
-        session.exec(select(ItopWrite.id).where(ItopWrite.status == "pending")).all()
+        session.exec(select(ItopWrite.id).where(ItopWrite.status != "done")).all()
     )
     log.info("iTop write-back: %(sent)d sent, %(failed)d failed, %(pending)d pending", counts)
     return counts
+
+
+def _push_claimed(
+    *, session: Session, config: Any, client: Any, writes: list[ItopWrite], worker: str
+) -> dict:
+    """Push our claimed writes in order; each ends done, postponed, or handed back untried."""
+    own_client = client is None
+    left = list(writes)
+    counts = {"sent": 0, "failed": 0}
+    try:
+        client = client or client_from_config(config)
+        while left:
+            write = left.pop(0)
+            try:
+                _push_one(client=client, config=config, write=write)
+            except ItopError as exc:
+                _postpone(session=session, config=config, write=write, worker=worker, error=exc)
+                counts["failed"] += 1
+                if isinstance(exc, ItopUnreachable):
+                    break  # iTop is down: the others wait for the next run, untried
+                continue
+            # one commit per write: a crash never resends a done one
+            _finish(session, write, worker, status="done", done_at=utcnow(), last_error=None)
+            counts["sent"] += 1
+    except ItopError as exc:  # no client (configuration): every claimed write waits
+        for write in left:
+            _postpone(session=session, config=config, write=write, worker=worker, error=exc)
+        counts["failed"] += len(left)
+        left = []
+    finally:
+        for write in left:  # handed back as they were: not an attempt
+            _finish(session, write, worker, status="pending")
+        if own_client and client is not None:
+            client.close()
+    return counts
+
+
+def _finish(session: Session, write: ItopWrite, worker: str, **values: Any) -> None:
+    """Release our claim on ``write`` with ``values`` (mirrored on the object, not re-flushed)."""
+    values.update(claimed_at=None, claimed_by=None)
+    if not finish(session=session, table=_T, row_id=write.id, worker=worker, **values):
+        log.warning("iTop write-back %s: claim taken back by another worker", write.id)
+        return
+    for name, value in values.items():
+        set_committed_value(write, name, value)
 
 
 def _push_one(*, client: Any, config: Any, write: ItopWrite) -> None:
@@ -89,17 +122,26 @@ def _push_one(*, client: Any, config: Any, write: ItopWrite) -> None:
     client.update("UserRequest", write.itop_id, fields, comment=WRITE_COMMENT)
 
 
-def _postpone(*, config: Any, write: ItopWrite, error: str) -> None:
+def _postpone(
+    *, session: Session, config: Any, write: ItopWrite, worker: str, error: Exception
+) -> None:
     """Count a failed attempt and schedule the next one later."""
-    write.attempts += 1
-    write.last_error = error
+    attempts = write.attempts + 1
     base = float(config.get("ITOP_WRITE_BACKOFF", 30.0))
-    delay = min(MAX_BACKOFF, base * 2 ** (write.attempts - 1))
-    write.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+    delay = min(MAX_BACKOFF, base * 2 ** (attempts - 1))
+    _finish(
+        session,
+        write,
+        worker,
+        status="pending",
+        attempts=attempts,
+        last_error=str(error),
+        next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+    )
     log.warning(
         "iTop write-back %s for ticket %s failed (attempt %d): %s",
         write.id,
         write.itop_id,
-        write.attempts,
+        attempts,
         error,
     )
