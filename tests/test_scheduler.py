@@ -45,6 +45,7 @@ def test_jobs_have_fixed_ids_and_safe_defaults(app):
         "outbox",
         "itop_writeback",
         "snapshot",
+        "retrain_request",
     ]
     app.config.update(RETRAIN_NIGHTLY=True, POLL_SECONDS=7)
     specs = {s.job_id: s for s in job_specs(app.config)}

@@ -249,3 +249,16 @@ class JobRun(SQLModel, table=True):
     last_outcome: str = Field(default="", sa_type=sa.Text)
     runs: int = Field(default=0)
     interval_seconds: int = Field(default=0)
+
+
+class RetrainRequest(SQLModel, table=True):
+    """The admin page's "retrain" request, run by the scheduler (one row per model)."""
+
+    name: str = Field(primary_key=True, max_length=32)
+    status: str = Field(default="pending", max_length=16)  # pending running done failed
+    requested_by: str = Field(default="", max_length=128)
+    requested_at: dt.datetime | None = _time()
+    started_at: dt.datetime | None = _time()
+    finished_at: dt.datetime | None = _time()
+    outcome: str = Field(default="", sa_type=sa.Text)
+    error: str | None = Field(default=None, sa_type=sa.Text)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # The poll service is written by the connector; the first of these that exists is used.
 POLL_SERVICES = (("triage.services.ingest", "run_poll"),)
+RETRAIN_REQUEST_SECONDS = 60
 
 
 class JobSkipped(RuntimeError):
@@ -105,6 +106,13 @@ def retrain_job(*, session, config) -> Any:
     return {"model": card.get("version"), "kind": card.get("kind")}
 
 
+def retrain_request_job(*, session, config) -> Any:
+    """Run the retraining an admin asked for on the admin page, if any."""
+    from triage.services.retrain import process_retrain_request
+
+    return process_retrain_request(session=session, config=config)
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One scheduled job: fixed id, service, trigger and the interval used for staleness."""
@@ -144,6 +152,13 @@ def job_specs(config: Any) -> list[JobSpec]:
             snapshot_job,
             every(config["SNAPSHOT_SECONDS"]),
             int(config["SNAPSHOT_SECONDS"]),
+        ),
+        # the admin page's "Réentraîner" button is answered within this delay
+        JobSpec(
+            "retrain_request",
+            retrain_request_job,
+            every(RETRAIN_REQUEST_SECONDS),
+            RETRAIN_REQUEST_SECONDS,
         ),
     ]
     if config.get("RETRAIN_NIGHTLY"):

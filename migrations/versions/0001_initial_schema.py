@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 15:00:02.718315
+Create Date: 2026-11-28 15:35:18.214436
 """
 from alembic import op
 import sqlalchemy as sa
@@ -43,6 +43,17 @@ def upgrade() -> None:
     sa.Column('runs', sa.Integer(), nullable=False),
     sa.Column('interval_seconds', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('job_id')
+    )
+    op.create_table('retrainrequest',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('requested_at', triage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', triage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', triage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('name')
     )
     op.create_table('syncstate',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -250,6 +261,7 @@ def downgrade() -> None:
 
     op.drop_table('ticket')
     op.drop_table('syncstate')
+    op.drop_table('retrainrequest')
     op.drop_table('jobrun')
     with op.batch_alter_table('backlogsnapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_backlogsnapshot_day'))
