@@ -11,8 +11,11 @@ from triage.api.health import jobs_status, sync_status
 from triage.auth import role_required
 from triage.db import get_session
 from triage.models import ApiToken, OutboxMessage, User
+from triage.services import retrain as retrain_service
 from triage.services import users as user_service
 from triage.web import bp
+from triage.web.filters import local_time
+from triage.web.model_card import card_facts
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +62,10 @@ def _render(new_token: str | None = None, token_owner: str | None = None):
         sync=sync_status(session=session, config=current_app.config),
         jobs=jobs_status(session=session),
         card=card,
+        card_facts=card_facts(card) if card else [],
         card_error=card_error,
         outbox=_outbox(session),
+        retrain=retrain_service.retrain_status(session=session),
         new_token=new_token,
         token_owner=token_owner,
         roles=user_service.ROLES,
@@ -138,17 +143,18 @@ def admin_revoke_token(token_id: int):
 @bp.post("/admin/retrain")
 @role_required("admin")
 def admin_retrain():
-    """Retrain the router now (synchronously: a few seconds on this data)."""
+    """Ask the scheduler to retrain the router (training is too long for a web request)."""
     try:
-        from triage.services.training import train
-    except ImportError:
-        flash("Le module d'entraînement n'est pas disponible.", "error")
+        retrain_service.request_retrain(session=get_session(), actor=current_user.login)
+    except retrain_service.RetrainAlreadyRequested as exc:
+        flash(
+            f"Un réentraînement est déjà demandé (par {exc.request.requested_by}, "
+            f"{local_time(exc.request.requested_at)}).",
+            "info",
+        )
         return redirect(url_for("web.admin"))
-    try:
-        train(session=get_session(), config=current_app.config)
-    except Exception as exc:  # noqa: BLE001 - report the failure on the page
-        log.exception("retrain failed")
-        flash(f"L'entraînement a échoué : {exc}", "error")
-        return redirect(url_for("web.admin"))
-    flash("Modèle réentraîné.", "success")
+    flash(
+        "Réentraînement demandé : le planificateur (triage scheduler) le lance dans la minute.",
+        "success",
+    )
     return redirect(url_for("web.admin"))

@@ -30,12 +30,58 @@ def source_label(source: str | None, confidence: float | None = None) -> str:
     return label
 
 
-def local_time(value: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+JOB_LABELS = {
+    "poll": "Relève iTop",
+    "age_check": "Contrôle des âges",
+    "outbox": "Envoi des courriels",
+    "itop_writeback": "Écriture iTop",
+    "snapshot": "Photo quotidienne",
+    "retrain": "Réentraînement nocturne",
+    "retrain_request": "Réentraînement",
+}
+
+
+def _moment(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A datetime from a datetime or an ISO 8601 string (services hand both)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def local_time(value: dt.datetime | str | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """A time in iTop's time zone, French layout."""
-    if value is None:
-        return "—"
+    moment = _moment(value)
+    if moment is None:
+        return "—" if not value else str(value)
     zone = ZoneInfo(current_app.config.get("ITOP_TIMEZONE", "Europe/Paris"))
-    return value.astimezone(zone).strftime(fmt)
+    return moment.astimezone(zone).strftime(fmt)
+
+
+def relative(value: dt.datetime | str | None, now: dt.datetime | None = None) -> str:
+    """How long ago (or in how long), in French words: "il y a 2 min", "dans 3 h"."""
+    moment = _moment(value)
+    if moment is None:
+        return ""
+    seconds = ((now or dt.datetime.now(dt.UTC)) - moment).total_seconds()
+    span = abs(seconds)
+    if span < 60:
+        return "à l'instant"
+    for size, unit in ((86400 * 30, "mois"), (86400, "j"), (3600, "h"), (60, "min")):
+        if span >= size:
+            text = f"{int(span // size)} {unit}"
+            return f"il y a {text}" if seconds > 0 else f"dans {text}"
+    return ""
+
+
+def when(value: dt.datetime | str | None) -> str:
+    """A local time with a relative hint: "28/11/2026 16:32 (il y a 2 min)"."""
+    hint = relative(value)
+    return local_time(value) + (f" ({hint})" if hint else "")
 
 
 def age_class(age: float) -> str:
@@ -69,6 +115,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         source_label=source_label,
         local_time=local_time,
+        relative=relative,
+        when=when,
+        job_label=lambda job_id: JOB_LABELS.get(job_id, job_id),
         age_class=age_class,
         percent=percent,
         duration=duration,
