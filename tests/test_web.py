@@ -40,7 +40,9 @@ def test_queue_shows_the_agents_team_first_with_tabs(client_as, seeded):
     page2 = text(client_as("agent_drasi").get("/?team=DRASI&page=2"))
     assert len(rows(page2)) == 20 and not set(rows(page2)) & set(rows(html))
     supervisor = text(client_as("superviseur").get("/"))
-    assert "0 ticket ouvert" in supervisor  # "À trier" by default, empty here
+    assert "60 tickets ouverts" in supervisor  # no team: every open ticket, oldest first
+    assert re.search(r'aria-current="page">\s*Toutes', supervisor)
+    assert re.search(r'À trier\s*<span class="count">0</span>', supervisor)  # counts kept
     every = text(client_as("superviseur").get("/?team=ALL&per_page=100"))
     assert "60 tickets ouverts" in every
 

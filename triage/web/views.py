@@ -78,7 +78,8 @@ def logout():
 
 def _default_tab() -> str:
     team = current_user.team
-    return team if team in ("SI2C", "DRASI", "NATIONAL") else ticket_service.TRIAGE_TAB
+    # supervisors and admins have no queue of their own: every open ticket, oldest first
+    return team if team in ("SI2C", "DRASI", "NATIONAL") else "ALL"
 
 
 @bp.get("/")
