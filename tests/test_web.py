@@ -284,3 +284,54 @@ def test_admin_users_and_tokens(client_as, session, users):
     client.post(f"/admin/users/{users['admin'].id}/active", data={"active": "0"})
     session.refresh(users["admin"])
     assert users["admin"].active is True  # one cannot lock oneself out
+
+
+def test_times_are_local_french_with_a_relative_hint(app):
+    from triage.web.filters import local_time, relative, when
+
+    with app.test_request_context():
+        assert local_time("2026-11-28T15:32:09+00:00") == "28/11/2026 16:32"  # Europe/Paris
+        assert local_time(dt.datetime(2026, 7, 1, 8, 5, tzinfo=dt.UTC)) == "01/07/2026 10:05"
+        now = dt.datetime(2026, 11, 28, 15, 34, 30, tzinfo=dt.UTC)
+        assert relative("2026-11-28T15:32:09+00:00", now=now) == "il y a 2 min"
+        assert relative(now - dt.timedelta(hours=5, minutes=3), now=now) == "il y a 5 h"
+        assert relative(now - dt.timedelta(days=3), now=now) == "il y a 3 j"
+        assert relative(now + dt.timedelta(minutes=10), now=now) == "dans 10 min"
+        assert relative(now, now=now) == "à l'instant"
+        assert when(None) == "—"
+        assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d \(à l'instant\)", when(utcnow()))
+
+
+def test_admin_shows_a_readable_model_card_and_failing_jobs_in_red(client_as, session):
+    from triage.services.jobs import save_run
+
+    now = utcnow()
+    save_run(
+        session=session,
+        job_id="poll",
+        started_at=now - dt.timedelta(minutes=3),
+        duration_ms=1200,
+        interval_seconds=120,
+        error="ItopError: connexion refusée",
+    )
+    save_run(
+        session=session,
+        job_id="outbox",
+        started_at=now - dt.timedelta(minutes=2),
+        duration_ms=40,
+        interval_seconds=300,
+        outcome="sent=2",
+    )
+    html = text(client_as("admin").get("/admin"))
+    assert 'class="row-bad" data-job="poll"' in html and "connexion refusée" in html
+    assert "Relève iTop" in html and "Envoi des courriels" in html
+    outbox_row = r'data-job="outbox"><td>Envoi des courriels</td>\s*<td>[^<]*il y a 2 min'
+    assert re.search(outbox_row, html)
+    assert "+00:00" not in html  # no raw UTC ISO strings
+    card = re.search(r'<dl class="facts" id="model-card">(.*?)</dl>', html, re.S).group(1)
+    for label in ("Entraîné le", "Type de modèle", "Tickets d&#39;entraînement", "Macro-F1"):
+        assert f"<dt>{label}" in card
+    assert "Exactitude en validation croisée" in card and "Score de Brier" in card
+    assert "SVM linéaire calibré" in card or "Régression logistique" in card
+    assert "model_sha256" not in card and "created_at" not in card
+    assert re.search(r"<dd>[0-9a-f]{12}…</dd>", card)  # the hash, shortened
