@@ -1,5 +1,6 @@
 """Engine, one session per request/command/job, and schema upgrades (Alembic)."""
 
+import importlib.util
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,19 @@ from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+def _migrations_dir() -> Path:
+    """The Alembic scripts: the installed ``migrations`` package, else the source checkout's."""
+    source = Path(__file__).resolve().parent.parent / "migrations"
+    if (source / "env.py").is_file():
+        return source  # a checkout (editable install, tests): the files being edited
+    spec = importlib.util.find_spec("migrations")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "env.py").is_file() and (Path(location) / "versions").is_dir():
+            return Path(location)
+    return source  # not installed: Alembic says so when init-db runs
+
+
+MIGRATIONS_DIR = _migrations_dir()
 _EXT = "triage_db"
 
 
