@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from classifiers import evaluate
 from classifiers.corpus import corpus_hash, fold_of
 from classifiers.model import KINDS, build_pipeline
-from classifiers.policy import decide_proba
+from classifiers.policy import MIN_OVERRIDE_THRESHOLD, MIN_THRESHOLD, decide_proba
 from classifiers.prefix import read_prefix
 from classifiers.router import output_line
 from classifiers.text import model_text
@@ -79,8 +79,13 @@ def fit_router(
     target: float = DEFAULT_TARGET,
     on_step: Step | None = None,
     quick: bool = False,
+    min_threshold: float = MIN_THRESHOLD,
 ) -> tuple[Pipeline, dict]:
-    """Train on labelled records; return the final pipeline and its card (no version yet)."""
+    """Train on labelled records; return the final pipeline and its card (no version yet).
+
+    The routing threshold is the cross-validated one, but never below ``min_threshold``; the
+    override threshold never below ``MIN_OVERRIDE_THRESHOLD``.
+    """
     texts = [model_text(r.get("title"), r.get("description")) for r in records]
     labels = np.array([r["team"] for r in records])
     w = np.ones(len(records)) if weights is None else np.asarray(weights, dtype=float)
@@ -101,7 +106,7 @@ def fit_router(
     }
     kind = min(kinds, key=lambda k: (scores[k]["log_loss"], scores[k]["brier"]))
     p = oof[kind]
-    thresholds, routed, curve = _thresholds(records, labels, p, target)
+    thresholds, routed, curve = _thresholds(records, labels, p, target, min_threshold)
     if quick:
         clf = build_pipeline(kind).named_steps["clf"].fit(shared, labels, sample_weight=w)
         pipeline = Pipeline([("features", features), ("clf", clf)])
@@ -134,16 +139,22 @@ def fit_router(
 
 
 def _thresholds(
-    records: Sequence[dict], labels: np.ndarray, p: np.ndarray, target: float
+    records: Sequence[dict], labels: np.ndarray, p: np.ndarray, target: float, floor: float
 ) -> tuple[dict, dict, list[dict]]:
-    """Thresholds from out-of-fold probabilities; the routing they give; the curve."""
+    """Thresholds from out-of-fold probabilities (with their floors); the routing; the curve."""
     prefixes = [read_prefix(r.get("title")).team for r in records]
     curve = evaluate.risk_coverage(labels, p)
+    chosen = evaluate.choose_threshold(curve, target)
+    chosen_override = evaluate.choose_override(labels, p, prefixes)
     thresholds = {
-        "threshold": evaluate.choose_threshold(curve, target),
-        "override_threshold": evaluate.choose_override(labels, p, prefixes),
+        "threshold": max(chosen, floor),
+        "override_threshold": max(chosen_override, MIN_OVERRIDE_THRESHOLD),
         "prefix_reliability": _reliability(prefixes, labels),
         "target": target,
+        "min_threshold": floor,
+        "min_override_threshold": MIN_OVERRIDE_THRESHOLD,
+        # what cross-validation alone chose, before the floors
+        "cross_validated": {"threshold": chosen, "override_threshold": chosen_override},
     }
     outputs = [
         output_line(

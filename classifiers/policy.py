@@ -7,6 +7,11 @@ TEAMS = ("SI2C", "DRASI")
 # Default thresholds, used only when no model card gives cross-validated ones.
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_OVERRIDE_THRESHOLD = 0.9
+# Floors under the cross-validated thresholds: a two-team model always has a probability of at
+# least 0.5, so a threshold that low routes everything and nothing is left to a human when
+# the model is unsure. Contradicting what the user typed asks for a model "very sure".
+MIN_THRESHOLD = 0.70
+MIN_OVERRIDE_THRESHOLD = 0.85
 # Share of typed prefixes that name the right team (the desk's figure: three in four).
 DEFAULT_PREFIX_RELIABILITY = 0.75
 

@@ -11,6 +11,8 @@ from classifiers.policy import (
     DEFAULT_OVERRIDE_THRESHOLD,
     DEFAULT_PREFIX_RELIABILITY,
     DEFAULT_THRESHOLD,
+    MIN_OVERRIDE_THRESHOLD,
+    MIN_THRESHOLD,
     Decision,
     decide_proba,
 )
@@ -31,17 +33,22 @@ class Router:
         threshold: float | None = None,
         override_threshold: float | None = None,
     ) -> None:
-        """Thresholds default to the card's cross-validated ones."""
+        """Thresholds: the settings when given, else the card's (never below its floors)."""
         self.pipeline = pipeline
         self.card = card
         chosen = card.get("thresholds") or {}
+        # the card's floors also hold for cards written before they existed; a setting wins
+        floor = chosen.get("min_threshold", MIN_THRESHOLD)
+        override_floor = chosen.get("min_override_threshold", MIN_OVERRIDE_THRESHOLD)
         self.threshold = (
-            threshold if threshold is not None else chosen.get("threshold", DEFAULT_THRESHOLD)
+            threshold
+            if threshold is not None
+            else max(chosen.get("threshold", DEFAULT_THRESHOLD), floor)
         )
         self.override_threshold = (
             override_threshold
             if override_threshold is not None
-            else (chosen.get("override_threshold", DEFAULT_OVERRIDE_THRESHOLD))
+            else max(chosen.get("override_threshold", DEFAULT_OVERRIDE_THRESHOLD), override_floor)
         )
         self.prefix_reliability = chosen.get("prefix_reliability", DEFAULT_PREFIX_RELIABILITY)
         self._si2c = list(pipeline.classes_).index("SI2C")

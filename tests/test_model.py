@@ -14,6 +14,8 @@ from classifiers.model import (
     list_cards,
     load_model,
 )
+from classifiers.policy import MIN_OVERRIDE_THRESHOLD, MIN_THRESHOLD, decide_proba
+from classifiers.router import Router
 from classifiers.text import model_text
 from triage.services.requalify import requalify
 from triage.services.routing import classify
@@ -43,9 +45,41 @@ def test_card_describes_the_model(app):
         assert 0.0 <= cv[key] <= 1.0
     assert set(cv["candidates"]) == {"logreg", "svm"} and card["kind"] in cv["candidates"]
     thresholds = card["thresholds"]
-    assert 0.5 <= thresholds["threshold"] <= 1.0
-    assert 0.5 <= thresholds["override_threshold"] <= 1.0
+    assert MIN_THRESHOLD <= thresholds["min_threshold"] <= thresholds["threshold"] <= 1.0
+    assert MIN_OVERRIDE_THRESHOLD <= thresholds["override_threshold"] <= 1.0
+    cross_validated = thresholds["cross_validated"]
+    assert thresholds["threshold"] == max(cross_validated["threshold"], MIN_THRESHOLD)
     assert cv["risk_coverage"] and cv["calibration"]
+
+
+def test_thresholds_keep_their_floors_unless_a_setting_says_otherwise(app):
+    router = get_router(app.config)
+    old_card = {**router.card, "thresholds": {"threshold": 0.5, "override_threshold": 0.6}}
+    old = Router(router.pipeline, old_card)  # a card written before the floors existed
+    assert (old.threshold, old.override_threshold) == (MIN_THRESHOLD, MIN_OVERRIDE_THRESHOLD)
+    low = {"threshold": 0.5, "override_threshold": 0.5, "min_threshold": 0.6}
+    assert Router(router.pipeline, {**router.card, "thresholds": low}).threshold == 0.6
+    chosen = Router(router.pipeline, router.card, threshold=0.55, override_threshold=0.6)
+    assert (chosen.threshold, chosen.override_threshold) == (0.55, 0.6)  # the settings win
+    # between the floors, an unsure model leaves a prefix-less ticket to a human
+    unsure = [(None, p) for p in (0.35, 0.6, 0.69)] + [(None, 0.75)]
+    decided = [
+        decide_proba(
+            prefix=prefix,
+            proba_si2c=p,
+            threshold=old.threshold,
+            override_threshold=old.override_threshold,
+        ).team
+        for prefix, p in unsure
+    ]
+    assert decided == [None, None, None, "SI2C"]
+    disputed = decide_proba(
+        prefix="DRASI",
+        proba_si2c=0.8,
+        threshold=old.threshold,
+        override_threshold=old.override_threshold,
+    )
+    assert disputed.team == "DRASI" and disputed.requalify and disputed.needs_review
 
 
 def test_a_model_of_another_sklearn_version_is_refused(app, caplog):
