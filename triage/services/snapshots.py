@@ -4,10 +4,12 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from triage.models import QUEUES, BacklogSnapshot, utcnow
+from triage.models import QUEUES, BacklogSnapshot, Ticket, utcnow
+from triage.services.ages import overdue_cutoff
 from triage.services.stats import backlog_for_app
 
 
@@ -50,3 +52,75 @@ def snapshot_series(*, session: Session, since: dt.date | None = None) -> list[d
         entry = days.setdefault(row.day, {"day": row.day.isoformat()})
         entry[row.team] = {"total": row.total, "open": row.open, "overdue": row.overdue}
     return list(days.values())
+
+
+def backfill_snapshots(
+    *, session: Session, config: Any, days: int, now: dt.datetime | None = None
+) -> int:
+    """Reconstruct the snapshots of the past ``days`` days (before today) from the tickets.
+
+    An approximation, for a new installation or the demo: a ticket counts from its
+    ``created_at``; it is open on a day until its ``resolved_at`` (a closed ticket without
+    that date: until its ``updated_at``); and it counts in its *current* queue, since past
+    moves between queues are not replayed. Days that already have a row are left as they are.
+    Returns how many rows were added.
+    """
+    now = now or utcnow()
+    zone = ZoneInfo(config["ITOP_TIMEZONE"])
+    today = now.astimezone(zone).date()
+    known = set(session.exec(select(BacklogSnapshot.day, BacklogSnapshot.team)).all())
+    added = 0
+    for back in range(days, 0, -1):
+        day = today - dt.timedelta(days=back)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        counts = _counts_at(session=session, config=config, end=end)
+        rows = [
+            BacklogSnapshot(day=day, team=team, taken_at=now, **counts[team])
+            for team in QUEUES
+            if (day, team) not in known
+        ]
+        session.add_all(rows)
+        try:
+            session.commit()
+        except IntegrityError:  # a snapshot of that day appeared meanwhile: keep it
+            session.rollback()
+            continue
+        added += len(rows)
+    return added
+
+
+def _counts_at(*, session: Session, config: Any, end: dt.datetime) -> dict[str, dict[str, int]]:
+    """Total / open / overdue per queue as the tickets say it was at ``end``."""
+    cutoff = overdue_cutoff(
+        end,
+        config["ESCALATION_DAYS"],
+        working_days=config["WORKING_DAYS"],
+        alsace_moselle=config["ALSACE_MOSELLE"],
+        tz=config["ITOP_TIMEZONE"],
+    )
+    closed_at = sa.case(
+        (Ticket.resolved_at.is_not(None), Ticket.resolved_at),
+        (Ticket.is_open, None),
+        else_=Ticket.updated_at,
+    )
+    open_then = sa.or_(closed_at.is_(None), closed_at > end)
+    overdue = sa.and_(open_then, Ticket.created_at < cutoff)
+    query = (
+        select(
+            Ticket.team,
+            sa.func.count(),
+            sa.func.sum(sa.case((open_then, 1), else_=0)),
+            sa.func.sum(sa.case((overdue, 1), else_=0)),
+        )
+        .where(Ticket.service == config["ITOP_SERVICE"], Ticket.created_at < end)
+        .group_by(Ticket.team)
+    )
+    counts = {team: {"total": 0, "open": 0, "overdue": 0} for team in QUEUES}
+    for team, total, open_count, overdue_count in session.exec(query):
+        if team in counts:
+            counts[team] = {
+                "total": int(total),
+                "open": int(open_count or 0),
+                "overdue": int(overdue_count or 0),
+            }
+    return counts
