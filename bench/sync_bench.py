@@ -73,7 +73,7 @@ def main() -> None:
     if args.no_router:
         from triage.services import routing
 
-        routing.route_ticket = lambda **_: None
+        routing.route_tickets = lambda *, tickets, **_: [None] * len(tickets)
     pg = os.environ.get("TRIAGE_BENCH_DATABASE_URL")
     with tempfile.TemporaryDirectory() as instance:
         # one model for both runs, trained before any timing

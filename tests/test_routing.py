@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from triage.models import RoutingDecision
-from triage.services.routing import classify, route_ticket
+from triage.services.routing import classify, route_ticket, route_tickets
 from triage.services.training import get_router
 
 
@@ -33,6 +33,35 @@ def test_a_new_ticket_with_a_prefix_gets_a_team_and_a_reason(app, session, ticke
     assert decision.source in ("prefix", "model", "prefix+model") and decision.reason
     assert decision.model_version == get_router(app.config).version
     assert ticket.requalify_suggested == (ticket.team != "SI2C" or decision.source == "prefix")
+
+
+def test_a_batch_is_routed_like_one_ticket_at_a_time(app, session, ticket_factory):
+    texts = [
+        ("SI2C - DBM de recettes refusée", "La DBM ne passe pas au contrôle budgétaire."),
+        ("Connexion impossible", "Compte bloqué, mot de passe refusé sur ARENA."),
+        ("DRASI : mandat rejeté", "Le mandat est rejeté par l'agent comptable, pièce manquante."),
+        ("Question", "Bonjour, j'ai une question."),
+    ]
+    batch = [ticket_factory(title=t, description=d) for t, d in texts]
+    one_by_one = [ticket_factory(title=t, description=d) for t, d in texts]
+    kept = ticket_factory(title="DRASI - mandat", team="SI2C", team_source="itop")
+    decisions = route_tickets(session=session, tickets=[*batch, kept], config=app.config)
+    singles = [route_ticket(session=session, ticket=t, config=app.config) for t in one_by_one]
+    session.commit()
+    assert len(decisions) == len(batch) + 1 and decisions[-1] is None
+    assert kept.team == "SI2C" and kept.routed_at is None
+    for ticket, decision, twin, single in zip(batch, decisions, one_by_one, singles, strict=False):
+        assert (ticket.team, ticket.prefix, ticket.needs_review) == (
+            twin.team,
+            twin.prefix,
+            twin.needs_review,
+        )
+        assert ticket.confidence == pytest.approx(twin.confidence, abs=1e-3)
+        assert ticket.routed_at is not None
+        assert (decision is None) == (single is None) == (ticket.team == "UNASSIGNED")
+        if decision is not None:
+            assert decision.ticket_id == ticket.id and decision.to_team == ticket.team
+    assert route_tickets(session=session, tickets=[], config=app.config) == []
 
 
 def test_a_team_from_itop_or_an_agent_is_never_overridden(app, session, ticket_factory):

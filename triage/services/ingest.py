@@ -238,20 +238,31 @@ def _upsert(
             session.exec(select(Ticket).where(Ticket.itop_id.in_([r["itop_id"] for r in new_rows])))
         )
     result.created += len(created)
+    to_route: list[Ticket] = []  # routed together: one model call per page
     for ticket in created:
-        _follow_itop_team(session=session, config=config, ticket=ticket, is_new=True)
+        _follow_itop_team(
+            session=session, config=config, ticket=ticket, is_new=True, to_route=to_route
+        )
     for ticket in team_moved:
-        _follow_itop_team(session=session, config=config, ticket=ticket, is_new=False)
+        _follow_itop_team(
+            session=session, config=config, ticket=ticket, is_new=False, to_route=to_route
+        )
+    routing.route_tickets(session=session, tickets=to_route, config=config)
 
 
 def _follow_itop_team(
-    *, session: Session, config: Mapping[str, Any], ticket: Ticket, is_new: bool
+    *,
+    session: Session,
+    config: Mapping[str, Any],
+    ticket: Ticket,
+    is_new: bool,
+    to_route: list[Ticket],
 ) -> None:
-    """A team set or changed in iTop becomes the ticket's team; no team: the router decides."""
+    """A team set or changed in iTop becomes the ticket's team; no team: queued for the router."""
     queue = queue_of_itop_team(config, ticket.itop_team)
     if queue is None:
         if is_new or (ticket.team == "UNASSIGNED" and ticket.team_source is None):
-            routing.route_ticket(session=session, ticket=ticket, config=config)
+            to_route.append(ticket)
         return
     if queue == ticket.team:
         return  # already there: typically our own write-back coming back from iTop

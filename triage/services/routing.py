@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlmodel import Session
@@ -21,33 +21,63 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 
 
-def _decide(config: Any, title: str, description: str) -> tuple[str | None, Decision, str | None]:
-    """(prefix, decision, model version); the prefix alone when no model can be had."""
+def _decide_many(
+    config: Any, texts: list[tuple[str, str]]
+) -> list[tuple[str | None, Decision, str | None]]:
+    """(prefix, decision, model version) per (title, description); prefix alone without model."""
+    if not texts:
+        return []
     try:
         router = get_router(config)
     except (ModelError, CorpusError, OSError, ValueError) as exc:
         # a missing model must not stop the ingest: fall back to today's prefix routing
         log.error("router unavailable, routing by prefix only: %s", exc)
-        prefix = read_prefix(title).team
-        decision = Decision(
-            prefix,
-            0.75 if prefix else 0.0,
-            "prefix",
-            False,
-            True,
-            "préfixe du titre (modèle indisponible)",
-        )
-        return prefix, decision, None
-    prefix, decision = router.decide_many([(title, description)])[0]
-    return prefix, decision, router.version
+        return [_prefix_only(title) for title, _ in texts]
+    return [(prefix, decision, router.version) for prefix, decision in router.decide_many(texts)]
 
 
-def route_ticket(*, session: Session, ticket: Ticket, config: Any) -> RoutingDecision | None:
-    """Give a ticket that has no team yet a team, a confidence and a reason (no commit)."""
-    if ticket.team != "UNASSIGNED" or ticket.team_source is not None:
-        return None  # a team set in iTop or by an agent is never overridden
-    description = ticket.description or strip_html(ticket.description_html or "")
-    prefix, decision, version = _decide(config, ticket.title or "", description)
+def _prefix_only(title: str) -> tuple[str | None, Decision, None]:
+    prefix = read_prefix(title).team
+    decision = Decision(
+        prefix,
+        0.75 if prefix else 0.0,
+        "prefix",
+        False,
+        True,
+        "préfixe du titre (modèle indisponible)",
+    )
+    return prefix, decision, None
+
+
+def _routable(ticket: Ticket) -> bool:
+    # a team set in iTop or by an agent is never overridden
+    return ticket.team == "UNASSIGNED" and ticket.team_source is None
+
+
+def route_tickets(
+    *, session: Session, tickets: Sequence[Ticket], config: Any
+) -> list[RoutingDecision | None]:
+    """Route the tickets of a batch that have no team yet, in one model call (no commit).
+
+    Same rules as ``route_ticket``; one answer per ticket, in order (None: not routed, or
+    left to a human).
+    """
+    todo = [ticket for ticket in tickets if _routable(ticket)]
+    decided = _decide_many(
+        config,
+        [(t.title or "", t.description or strip_html(t.description_html or "")) for t in todo],
+    )
+    answers = {
+        id(ticket): _apply(session, ticket, *outcome)
+        for ticket, outcome in zip(todo, decided, strict=True)
+    }
+    return [answers.get(id(ticket)) for ticket in tickets]
+
+
+def _apply(
+    session: Session, ticket: Ticket, prefix: str | None, decision: Decision, version: str | None
+) -> RoutingDecision | None:
+    """Record a routing decision on a ticket (the team through ``set_team``)."""
     ticket.prefix = prefix
     ticket.confidence = round(decision.confidence, 4)
     ticket.needs_review = decision.needs_review
@@ -66,6 +96,11 @@ def route_ticket(*, session: Session, ticket: Ticket, config: Any) -> RoutingDec
         confidence=ticket.confidence,
         model_version=version,
     )
+
+
+def route_ticket(*, session: Session, ticket: Ticket, config: Any) -> RoutingDecision | None:
+    """Give a ticket that has no team yet a team, a confidence and a reason (no commit)."""
+    return route_tickets(session=session, tickets=[ticket], config=config)[0]
 
 
 def classify(*, config: Any, title: str, description: str, explain: bool = False) -> dict:
