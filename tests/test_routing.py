@@ -1,11 +1,15 @@
 """route_ticket: the router decides only for a ticket without a team, with a reason."""
 
+import datetime as dt
 import re
 
 import pytest
 from sqlmodel import select
 
-from triage.models import RoutingDecision
+from classifiers.prefix import read_prefix
+from connectors.itop.sandbox_data import synthetic_tickets
+from triage.models import RoutingDecision, Ticket
+from triage.services.ingest import run_poll
 from triage.services.routing import classify, route_ticket, route_tickets
 from triage.services.training import get_router
 
@@ -129,3 +133,27 @@ def test_classify_explains_with_the_tickets_own_words(app, title, description):
     assert weights == sorted(weights, reverse=True)
     terms = [term.lower() for term, _ in explanation]
     assert "cloture" not in terms  # the accented spelling of the ticket is preferred
+
+
+def test_every_synced_ticket_records_its_typed_prefix(itop_sandbox, itop_app, session):
+    store = itop_sandbox.store
+    store.bulk_load(synthetic_tickets(120, now=store.now(), seed=5))
+    teamed = store.add_ticket(title="[DRASI] mandat rejeté", team="SI2C")
+    plain = store.add_ticket(title="Export Excel vide", team="SI2C")
+    run_poll(session=session, config=itop_app.config)
+    tickets = session.exec(select(Ticket)).all()
+    assert all(t.prefix == read_prefix(t.title).team for t in tickets)
+    by_id = {t.itop_id: t for t in tickets}
+    first = by_id[int(teamed["id"])]
+    assert (first.prefix, first.team, first.team_source) == ("DRASI", "SI2C", "itop")
+    assert first.routed_at is None  # recorded, not routed: iTop's team stands
+    assert by_id[int(plain["id"])].prefix is None
+
+    store.set_clock(advance=dt.timedelta(minutes=5))
+    store.update_ticket(int(plain["id"]), title="Si2c : export Excel vide")
+    store.update_ticket(int(teamed["id"]), title="mandat rejeté")
+    run_poll(session=session, config=itop_app.config)
+    session.expire_all()
+    assert session.get(Ticket, by_id[int(plain["id"])].id).prefix == "SI2C"
+    moved = session.get(Ticket, first.id)
+    assert moved.prefix is None and moved.team == "SI2C" and moved.routed_at is None

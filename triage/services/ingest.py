@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from classifiers.prefix import read_prefix
 from connectors.itop import (
     ItopClient,
     ItopObject,
@@ -166,6 +167,8 @@ def ticket_values(obj: ItopObject, tz: ZoneInfo, known: Ticket | None = None) ->
         "itop_id": obj.key,
         "ref": f.get("ref") or f"#{obj.key}",
         "title": f.get("title") or "",
+        # the typed prefix of every ticket, routed or not (the dashboard's wrong-prefix share)
+        "prefix": read_prefix(f.get("title") or "").team,
         "description": known.description if same else html_to_text(html),
         "description_html": html,
         "status": status,
