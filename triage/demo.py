@@ -17,8 +17,10 @@ from connectors.itop.sandbox import Sandbox
 from connectors.itop.sandbox_store import SandboxStore
 from triage.db import get_session, init_db
 from triage.demo_data import demo_tickets
+from triage.demo_live import MailSink, TicketActivity
 from triage.models import utcnow
 from triage.services.ingest import run_poll
+from triage.services.snapshots import backfill_snapshots, take_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,12 @@ DEMO_ACCOUNTS = [  # login, role, team
     ("agent.drasi", "agent", "DRASI"),
     ("admin", "admin", None),
 ]
+MAIL_TO = {  # who the demo's e-mails are for (they all land in <instance>/demo-mail/)
+    "ESCALATION_TO": "niveau-national@demo.invalid",
+    "WARNING_TO_SI2C": "equipe-si2c@demo.invalid",
+    "WARNING_TO_DRASI": "equipe-drasi@demo.invalid",
+}
+BACKFILL_DAYS = 90
 
 
 def start_sandbox(tickets: int) -> Sandbox:
@@ -43,8 +51,8 @@ def start_sandbox(tickets: int) -> Sandbox:
     return sandbox.start()
 
 
-def prepare_app(app: Flask, sandbox: Sandbox) -> Path:
-    """Point the app at a fresh demo SQLite file in the instance folder and at the sandbox."""
+def prepare_app(app: Flask, sandbox: Sandbox, mail: MailSink) -> Path:
+    """Point the app at a fresh demo SQLite file, the sandbox and the mail sink."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     database = instance / "demo.db"
@@ -58,6 +66,12 @@ def prepare_app(app: Flask, sandbox: Sandbox) -> Path:
         ITOP_PASSWORD="admin",
         ITOP_TOKEN=None,
         ITOP_WRITEBACK=True,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=mail.port,
+        SMTP_USER=None,
+        SMTP_PASSWORD=None,
+        SMTP_STARTTLS=False,
+        **{key: [address] for key, address in MAIL_TO.items()},
     )
     app.extensions.pop("triage_db", None)  # an engine made before would point elsewhere
     return database
@@ -84,6 +98,16 @@ def create_accounts(app: Flask) -> list[tuple[str, str, str | None]]:
     return created
 
 
+def seed_history(app: Flask) -> Any:
+    """The first sync (the router routes the new tickets), then the past 90 days' snapshots."""
+    with app.app_context():
+        session = get_session()
+        result = run_poll(session=session, config=app.config)
+        backfill_snapshots(session=session, config=app.config, days=BACKFILL_DAYS)
+        take_snapshot(session=session, config=app.config)
+    return result
+
+
 def start_scheduler(app: Flask, database: Path) -> subprocess.Popen | None:
     """``triage scheduler`` in a child process with the demo's settings, when it exists."""
     from triage.cli import main
@@ -98,8 +122,18 @@ def start_scheduler(app: Flask, database: Path) -> subprocess.Popen | None:
         TRIAGE_ITOP_USER="admin",
         TRIAGE_ITOP_PASSWORD="admin",
         TRIAGE_ITOP_WRITEBACK="1",
+        # short intervals: the sandbox's new tickets, the mails and the writes show up quickly
+        TRIAGE_POLL_SECONDS="30",
+        TRIAGE_OUTBOX_SECONDS="15",
+        TRIAGE_WRITEBACK_SECONDS="15",
+        TRIAGE_AGE_CHECK_SECONDS="120",
+        TRIAGE_SMTP_HOST="127.0.0.1",
+        TRIAGE_SMTP_PORT=str(app.config["SMTP_PORT"]),
+        TRIAGE_SMTP_STARTTLS="0",
+        **{f"TRIAGE_{key}": address for key, address in MAIL_TO.items()},
     )
-    env.pop("TRIAGE_ITOP_TOKEN", None)
+    for name in ("TRIAGE_ITOP_TOKEN", "TRIAGE_SMTP_USER", "TRIAGE_SMTP_PASSWORD"):
+        env.pop(name, None)
     return subprocess.Popen([sys.executable, "-m", "triage.cli", "scheduler"], env=env)
 
 
@@ -114,28 +148,41 @@ def run_demo(
     """Run the whole demo until Ctrl-C; everything started here is stopped on the way out."""
     if not _port_free(host, port):
         raise click.ClickException(f"port {port} is already in use: try `triage demo --port N`")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
     sandbox = start_sandbox(tickets)
-    child = None
+    mail = activity = child = None
     # SIGTERM (e.g. from a supervisor) unwinds like Ctrl-C, so the children are stopped too
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        database = prepare_app(app, sandbox)
+        mail = MailSink(Path(app.instance_path) / "demo-mail", clear=True).start()
+        database = prepare_app(app, sandbox, mail)
         init_db(app)
-        with app.app_context():
-            result = run_poll(session=get_session(), config=app.config)
+        result = seed_history(app)
         accounts = create_accounts(app)
         child = start_scheduler(app, database) if scheduler else None
-        _banner(app, sandbox, host, port, result, accounts, database, child)
+        activity = TicketActivity(sandbox.store).start()
+        _banner(app, sandbox, host, port, result, accounts, database, child, mail)
         run_simple(host, port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before the web server took over: stop quietly all the same
     finally:
-        if child is not None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        sandbox.stop()
+        _stop(child, activity, mail, sandbox)
         signal.signal(signal.SIGTERM, previous)
+        click.echo("triage (démo) arrêté / stopped.")
+
+
+def _stop(child, activity, mail, sandbox) -> None:
+    """Stop what the demo started, the scheduler first (it talks to the others)."""
+    if child is not None:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    for part in (activity, mail, sandbox):
+        if part is not None:
+            part.stop()
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -156,6 +203,7 @@ def _banner(
     accounts: list,
     database: Path,
     child: subprocess.Popen | None,
+    mail: MailSink,
 ) -> None:
     echo = click.echo
     echo("")
@@ -170,6 +218,9 @@ def _banner(
         echo(f"  Comptes de démo / demo logins (mot de passe / password « {DEMO_PASSWORD} ») :")
         for login, role, team in accounts:
             echo(f"    {login:<12} {role}{' ' + team if team else ''}")
+    echo(f"  Courriels / e-mails : serveur SMTP local 127.0.0.1:{mail.port}, un fichier .eml")
+    echo(f"    par courriel dans {mail.folder}/ (national : {MAIL_TO['ESCALATION_TO']})")
+    echo("  Nouveaux tickets dans le bac à sable toutes les 30 à 60 s / new tickets every 30-60 s")
     echo("  Planificateur / scheduler : " + (f"pid {child.pid}" if child else "non lancé"))
     echo(f"  Autre terminal / other shell : TRIAGE_DATABASE_URL=sqlite:///{database} triage stats")
     echo("  Ctrl-C pour arrêter / to stop.")

@@ -97,6 +97,23 @@ FALLBACK = [
         "Chaque écran met plus d'une minute à s'afficher depuis lundi, sous Firefox comme Edge.",
     ),
 ]
+# vague requests that name neither a business nor a technical matter: the router should
+# leave them to a human ("À trier")
+VAGUE = [
+    (
+        "SI2C",
+        "Problème Op@le",
+        "Bonjour, nous avons un problème avec Op@le, pouvez-vous nous rappeler ?",
+    ),
+    ("DRASI", "Demande urgente", "Merci de me contacter au plus vite au sujet d'Op@le."),
+    ("SI2C", "Question", "J'ai une question sur l'application, qui dois-je contacter ?"),
+    ("DRASI", "Ça ne marche pas", "Depuis hier ça ne fonctionne plus, je ne peux pas travailler."),
+    (
+        "SI2C",
+        "Suite à notre échange téléphonique",
+        "Comme convenu au téléphone, je vous envoie ma demande. Merci d'avance.",
+    ),
+]
 _PREFIX = re.compile(r"^\s*[\[(]?\s*(si2c|drasi)\s*[\])]?\s*[-:–]*\s*", re.IGNORECASE)
 
 
@@ -131,44 +148,61 @@ def _title(rng: random.Random, team: str, title: str) -> str:
     return style.format(p=written, l=written.lower(), t=title)
 
 
+RECENT_DAYS = 21  # tickets younger than this mostly wait in iTop with no team: the router's work
+
+
+def _status_and_team(rng: random.Random, age_days: float, team: str) -> tuple[str, str | None]:
+    """The iTop status and queue of a ticket of that age (None: no team set in iTop yet)."""
+    open_chance = 0.85 if age_days < 10 else 0.3 if age_days < 30 else 0.12
+    if age_days < RECENT_DAYS and rng.random() < 0.8:
+        return "new", None  # arrived lately, nobody dispatched it in iTop
+    if rng.random() >= open_chance:
+        return rng.choice(["resolved", "closed", "closed"]), team
+    status = rng.choice(["assigned", "assigned", "pending"])
+    return status, "NATIONAL" if age_days > 15 and rng.random() < 0.2 else team
+
+
+def ticket_spec(
+    rng: random.Random, record: tuple[str, str, str], *, start: dt.datetime, now: dt.datetime
+) -> dict[str, Any]:
+    """One sandbox ticket spec from a corpus record, created at ``start``."""
+    team, title, text = record
+    age = (now - start).total_seconds() / 86400
+    status, queue = _status_and_team(rng, age, team)
+    caller = rng.choice(CALLERS)
+    update = start + (now - start) * rng.uniform(0.1, 1.0)
+    return {
+        "title": _title(rng, team, title),
+        "description": to_html(text + f"\n\nCordialement,\n{caller}"),
+        "status": status,
+        "team": TEAM_NAMES[queue] if queue else None,
+        "agent": rng.choice(AGENTS[queue]) if queue and status != "new" else None,
+        "caller": caller,
+        "org": rng.choice(ESTABLISHMENTS),
+        "subcategory": "Connexion / habilitations"
+        if team == "DRASI"
+        else rng.choice(["Budget", "Comptabilite"]),
+        "urgency": rng.choice("2334"),
+        "origin": rng.choice(["mail", "phone", "portal", "portal"]),
+        "start_date": start,
+        "last_update": update,
+        "resolution_date": update if status in ("resolved", "closed") else None,
+        "close_date": update if status == "closed" else None,
+    }
+
+
 def demo_tickets(count: int, *, now: dt.datetime, seed: int = 2026) -> list[dict[str, Any]]:
-    """Ticket specs for ``SandboxStore.bulk_load``: statuses, teams, ages, HTML, callers."""
+    """Ticket specs for ``SandboxStore.bulk_load`` over 90 days: older ones dispatched in iTop
+    (team, agent, status) as agents did, most of the last three weeks still ``new`` with no team.
+    """
     rng = random.Random(seed)
     corpus = load_corpus()
     rng.shuffle(corpus)
     specs = []
     for n in range(count):
-        team, title, text = corpus[n % len(corpus)] if n < len(corpus) else rng.choice(corpus)
-        age = dt.timedelta(days=rng.uniform(0.05, 90))
-        start = now - age
-        open_chance = 0.85 if age.days < 10 else 0.3 if age.days < 30 else 0.12
-        status = (
-            rng.choice(["new", "assigned", "assigned", "pending"])
-            if rng.random() < open_chance
-            else rng.choice(["resolved", "closed", "closed"])
-        )
-        queue = "NATIONAL" if status != "new" and age.days > 15 and rng.random() < 0.2 else team
-        with_team = status != "new" or rng.random() < 0.15
-        caller = rng.choice(CALLERS)
-        update = start + (now - start) * rng.uniform(0.1, 1.0)
-        specs.append(
-            {
-                "title": _title(rng, team, title),
-                "description": to_html(text + f"\n\nCordialement,\n{caller}"),
-                "status": status,
-                "team": TEAM_NAMES[queue] if with_team else None,
-                "agent": rng.choice(AGENTS[queue]) if with_team and status != "new" else None,
-                "caller": caller,
-                "org": rng.choice(ESTABLISHMENTS),
-                "subcategory": "Connexion / habilitations"
-                if team == "DRASI"
-                else rng.choice(["Budget", "Comptabilite"]),
-                "urgency": rng.choice("2334"),
-                "origin": rng.choice(["mail", "phone", "portal", "portal"]),
-                "start_date": start,
-                "last_update": update,
-                "resolution_date": update if status in ("resolved", "closed") else None,
-                "close_date": update if status == "closed" else None,
-            }
-        )
+        record = corpus[n % len(corpus)] if n < len(corpus) else rng.choice(corpus)
+        if rng.random() < 0.04:
+            record = rng.choice(VAGUE)
+        start = now - dt.timedelta(days=rng.uniform(0.05, 90))
+        specs.append(ticket_spec(rng, record, start=start, now=now))
     return specs
