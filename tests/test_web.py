@@ -43,6 +43,7 @@ def test_queue_shows_the_agents_team_first_with_tabs(client_as, seeded):
     assert "60 tickets ouverts" in supervisor  # no team: every open ticket, oldest first
     assert re.search(r'aria-current="page">\s*Toutes', supervisor)
     assert re.search(r'À trier\s*<span class="count">0</span>', supervisor)  # counts kept
+    assert re.search(r'Toutes\s*<span class="count">60</span>', supervisor)
     every = text(client_as("superviseur").get("/?team=ALL&per_page=100"))
     assert "60 tickets ouverts" in every
 
@@ -287,7 +288,7 @@ def test_admin_users_and_tokens(client_as, session, users):
 
 
 def test_times_are_local_french_with_a_relative_hint(app):
-    from triage.web.filters import local_time, relative, when
+    from triage.web.filters import confidence_text, local_time, relative, when
 
     with app.test_request_context():
         assert local_time("2026-11-28T15:32:09+00:00") == "28/11/2026 16:32"  # Europe/Paris
@@ -299,6 +300,11 @@ def test_times_are_local_french_with_a_relative_hint(app):
         assert relative(now + dt.timedelta(minutes=10), now=now) == "dans 10 min"
         assert relative(now, now=now) == "à l'instant"
         assert when(None) == "—"
+        assert (confidence_text(0.997), confidence_text(0.87), confidence_text(1.0)) == (
+            "> 99 %",
+            "87 %",
+            "100 %",
+        )
         assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d \(à l'instant\)", when(utcnow()))
 
 

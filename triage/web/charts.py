@@ -5,10 +5,14 @@ from typing import Any
 SERIES_ORDER = ("SI2C", "DRASI", "NATIONAL", "UNASSIGNED")
 
 
+NICE_STEPS = (1, 2, 3, 5, 10, 15, 20, 25, 50, 75, 100, 150, 200, 250, 500, 750, 1000)
+
+
 def _nice_max(value: int) -> int:
-    """A round upper bound for an axis."""
-    if value <= 5:
-        return 5
+    """A round upper bound for an axis: four round ticks (0, 15, 30, 45, 60)."""
+    for step in NICE_STEPS:
+        if 4 * step >= value:
+            return 4 * step
     step = 10 ** (len(str(value)) - 1)
     return ((value + step - 1) // step) * step
 
@@ -39,8 +43,9 @@ def line_chart(
     ticks = [{"y": y(top * k / 4), "label": round(top * k / 4)} for k in range(5)]
     labels = []
     if days:
-        for i in sorted({0, len(days) // 2, len(days) - 1}):
-            labels.append({"x": round(pad + i * step, 1), "label": days[i][5:]})
+        for i in sorted({round(k * (len(days) - 1) / 4) for k in range(5)}):
+            day = days[i]  # YYYY-MM-DD, shown the French way: DD/MM
+            labels.append({"x": round(pad + i * step, 1), "label": f"{day[8:10]}/{day[5:7]}"})
     return {
         "width": width,
         "height": height,

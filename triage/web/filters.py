@@ -22,11 +22,18 @@ TEAM_LABELS = {
 ROLE_LABELS = {"agent": "agent", "supervisor": "superviseur", "admin": "administrateur"}
 
 
+def confidence_text(value: float) -> str:
+    """A probability as a French percentage; never "100 %" for a model that may be wrong."""
+    if 0.995 <= value < 1:
+        return "> 99 %"
+    return f"{round(value * 100)} %"
+
+
 def source_label(source: str | None, confidence: float | None = None) -> str:
     """How a team was decided, in French, with the model's confidence when it decided."""
     label = SOURCE_LABELS.get(source or "", "—")
     if source in ("model", "prefix+model") and confidence is not None:
-        label += f" ({round(confidence * 100)} %)"
+        label += f" ({confidence_text(confidence)})"
     return label
 
 
@@ -120,6 +127,8 @@ def init_app(app: Flask) -> None:
         job_label=lambda job_id: JOB_LABELS.get(job_id, job_id),
         age_class=age_class,
         percent=percent,
+        confidence=confidence_text,
+        decimal=lambda value, digits=2: f"{float(value):+.{digits}f}".replace(".", ","),
         duration=duration,
         team_label=lambda team: TEAM_LABELS.get(team or "", team or "—"),
         role_label=lambda role: ROLE_LABELS.get(role, role),

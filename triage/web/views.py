@@ -82,6 +82,13 @@ def _default_tab() -> str:
     return team if team in ("SI2C", "DRASI", "NATIONAL") else "ALL"
 
 
+def _counts(session_db, config) -> dict[str, int]:
+    """Open tickets per tab; "Toutes" is every queue together."""
+    counts = ticket_service.queue_counts(session=session_db, config=config)
+    counts["ALL"] = sum(counts.get(queue, 0) for queue in ticket_service.QUEUES)
+    return counts
+
+
 @bp.get("/")
 def queue():
     """The triage queue: one tab per team, "À trier", search, overdue filter, pages."""
@@ -109,7 +116,7 @@ def queue():
         tab=tab,
         tabs=TABS,
         pages=pages,
-        counts=ticket_service.queue_counts(session=session_db, config=config),
+        counts=_counts(session_db, config),
     )
 
 
