@@ -36,6 +36,7 @@ def test_button_records_a_request_that_the_scheduler_job_trains(use_router, app,
     page = text(client.get("/admin"))
     assert re.search(r"Réentraînement demandé le \d\d/\d\d/\d{4} \d\d:\d\d .* par admin", page)
     assert "Réentraîner</button>" not in page  # one request at a time
+    assert 'id="scheduler-silent"' in page  # no scheduler has run here: the request waits
     again = text(client.post("/admin/retrain", follow_redirects=True))
     assert "déjà demandé (par admin" in again
 
@@ -49,6 +50,9 @@ def test_button_records_a_request_that_the_scheduler_job_trains(use_router, app,
     page = text(client.get("/admin"))
     assert "terminé le" in page and card["version"] in page
     assert "Réentraîner</button>" in page  # a new request may be made
+    page = text(client.post("/admin/retrain", follow_redirects=True))
+    assert "Réentraînement demandé le" in page
+    assert 'id="scheduler-silent"' not in page  # the job ran a moment ago
     with session_scope(app) as own:
         from triage.models import JobRun
 

@@ -52,15 +52,24 @@ def _outbox(session) -> dict:
     return {"counts": counts, "latest": latest}
 
 
+def _scheduler_answers(jobs) -> bool:
+    """Whether the scheduler's retrain_request job ran lately (else a request would wait)."""
+    if not isinstance(jobs, list):
+        return False
+    return any(j["job_id"] == "retrain_request" and not j["stale"] for j in jobs)
+
+
 def _render(new_token: str | None = None, token_owner: str | None = None):
     session = get_session()
     card, card_error = _model_card()
+    jobs = jobs_status(session=session)
     return render_template(
         "admin.html",
         users=user_service.list_users(session=session),
         tokens=user_service.list_tokens(session=session),
         sync=sync_status(session=session, config=current_app.config),
-        jobs=jobs_status(session=session),
+        jobs=jobs,
+        scheduler_answers=_scheduler_answers(jobs),
         card=card,
         card_facts=card_facts(card) if card else [],
         card_error=card_error,
