@@ -16,6 +16,7 @@ from itertools import pairwise
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from classifiers.features import word_char_ngrams
 from classifiers.prefix import read_prefix
 from classifiers.text import MAX_CHARS, SPAN_PLACEHOLDERS, fold_accents, strip_html
 
@@ -60,42 +61,29 @@ def _showable(token: _Token) -> bool:
     return token.key.isalpha() and token.key not in STOPWORDS
 
 
-def _contributions(pipeline: Pipeline, weights: np.ndarray, text: str, sign: float):
-    """Per-vectorizer maps {term: contribution} of one model text."""
-    features = pipeline.named_steps["features"]
-    row = features.transform([text]).tocsr()
+def _contributions(weights: np.ndarray, names: np.ndarray, row, sign: float) -> dict:
+    """{vectorizer name: {term: contribution}} of one ticket's feature row."""
+    row = row.tocsr()
     contrib = weights[row.indices] * row.data * sign
-    by_column = dict(zip(row.indices.tolist(), contrib.tolist(), strict=True))
-    maps, offset = {}, 0
-    for name, vectorizer in features.transformer_list:
-        vocabulary = vectorizer.vocabulary_
-        maps[name] = (
-            vectorizer,
-            {
-                t: by_column.get(c + offset, 0.0)
-                for t, c in vocabulary.items()
-                if c + offset in by_column
-            },
-        )
-        offset += len(vocabulary)
+    maps: dict[str, dict[str, float]] = defaultdict(dict)
+    for column, value in zip(row.indices.tolist(), contrib.tolist(), strict=True):
+        kind, _, term = str(names[column]).partition("__")
+        maps[kind][term] = value
     return maps
 
 
-def _char_grams(key: str, low: int, high: int) -> list[str]:
-    padded = f" {key} "
-    return [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
-
-
-def _score_tokens(tokens: list[_Token], maps: dict) -> dict[tuple[int, int], float]:
+def _score_tokens(
+    tokens: list[_Token], maps: dict, char_range: tuple[int, int] | None
+) -> dict[tuple[int, int], float]:
     """Give each token its share of unigrams and char n-grams; return bigram contributions."""
-    words = maps.get("word", (None, {}))[1]
+    words = maps.get("word", {})
     unigram_counts = Counter(t.key for t in tokens)
     for token in tokens:
         token.score += words.get(token.key, 0.0) / unigram_counts[token.key]
-    if "char" in maps:
-        vectorizer, chars = maps["char"]
-        low, high = vectorizer.ngram_range
-        grams = [_char_grams(t.key, low, high) for t in tokens]
+    if char_range is not None:
+        chars = maps.get("char", {})
+        low, high = char_range
+        grams = [word_char_ngrams(t.key, low, high) for t in tokens]
         counts = Counter(g for gs in grams for g in gs)
         for token, gs in zip(tokens, grams, strict=True):
             token.score += sum(chars.get(g, 0.0) / counts[g] for g in gs if g in chars)
@@ -133,25 +121,32 @@ def _display(surface: str) -> str:
     return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in surface.split(" "))
 
 
+def char_ngram_range(pipeline: Pipeline) -> tuple[int, int] | None:
+    """The n-gram range of the pipeline's character vectorizer (None without one)."""
+    vectorizers = dict(pipeline.named_steps["features"].transformer_list)
+    return tuple(vectorizers["char"].ngram_range) if "char" in vectorizers else None
+
+
 def explain_terms(
-    pipeline: Pipeline,
+    *,
     weights: np.ndarray,
+    names: np.ndarray,
+    char_range: tuple[int, int] | None,
     title: str,
     description: str,
-    model_text: str,
+    row,
     team: str,
-    *,
     k: int = 8,
 ) -> list[list]:
     """The words and phrases of the ticket that weighed most towards ``team``, heaviest first.
 
-    ``weights``: the linear weight of each feature towards SI2C; ``model_text`` the text the
-    model read (``classifiers.text.model_text``).
+    ``weights``: the linear weight of each feature towards SI2C; ``names``: the features'
+    names (``FeatureUnion.get_feature_names_out``); ``row``: the ticket's feature row.
     """
     sign = 1.0 if team == "SI2C" else -1.0
     text = _surface(title, description)
     tokens = _tokens(text)
-    links = _score_tokens(tokens, _contributions(pipeline, weights, model_text, sign))
+    links = _score_tokens(tokens, _contributions(weights, names, row, sign), char_range)
     surfaces: dict[str, str] = {}
     totals: dict[str, float] = defaultdict(float)
     for token in tokens:

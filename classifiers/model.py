@@ -25,6 +25,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from classifiers.features import CachedCharVectorizer
+
 log = logging.getLogger(__name__)
 
 KINDS = ("logreg", "svm")
@@ -60,7 +62,7 @@ def build_pipeline(kind: str = "logreg") -> Pipeline:
             ),
             (
                 "char",
-                TfidfVectorizer(
+                CachedCharVectorizer(
                     analyzer="char_wb",
                     ngram_range=(3, 5),
                     sublinear_tf=True,

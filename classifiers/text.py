@@ -7,9 +7,7 @@ a ticket carries, so those become placeholders (``_uai_``, ``_email_``, ``_url_`
 
 import re
 import unicodedata
-import warnings
-
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from html.parser import HTMLParser
 
 from classifiers.prefix import read_prefix
 
@@ -21,23 +19,51 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Spans that become one placeholder (for explanations, which show words only).
 SPAN_PLACEHOLDERS = (_URL, _EMAIL, _UAI)
 _SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 # Pasted logs and mail threads add little after the first screenful and cost time.
 MAX_CHARS = 3000
-_BLOCK_TAGS = ("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "pre")
+_BLOCK_TAGS = frozenset(("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "pre"))
+_SKIPPED_TAGS = frozenset(("script", "style"))
+
+
+class _TextParser(HTMLParser):
+    """Collects the text of an HTML fragment, a space at block boundaries, no scripts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS and self._skip:
+            self._skip -= 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
 
 
 def strip_html(text: str) -> str:
-    """Plain text of an HTML fragment (real parser); text without markup is kept as is."""
+    """Plain text of an HTML fragment (the standard library's parser, tolerant of bad HTML);
+    text without markup is kept as is."""
     if not text or not _HTML_HINT.search(text):
         return text or ""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style"]):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before(" ")
-    return soup.get_text(" ")
+    parser = _TextParser()
+    parser.feed(text)
+    parser.close()
+    return " ".join(parser.parts)
 
 
 def fold_accents(text: str) -> str:
@@ -57,9 +83,15 @@ def _number(match: re.Match) -> str:
 
 
 def placeholders(text: str) -> str:
-    """Replace links, e-mail addresses, UAI codes and numbers by placeholders."""
-    text = _URL.sub(" _url_ ", text)
-    text = _EMAIL.sub(" _email_ ", text)
+    """Replace links, e-mail addresses, UAI codes and numbers by placeholders (in lower-case
+    text, as ``normalize`` gives it)."""
+    # each pattern needs a character most tickets lack: skip the scans that cannot match
+    if "http" in text or "www." in text:
+        text = _URL.sub(" _url_ ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" _email_ ", text)
+    if not _DIGIT.search(text):
+        return text
     text = _UAI.sub(" _uai_ ", text)
     return _NUMBER.sub(_number, text)
 

@@ -11,7 +11,7 @@ from classifiers.corpus import CorpusError
 from classifiers.model import ModelError
 from classifiers.policy import Decision
 from classifiers.prefix import read_prefix
-from classifiers.text import model_text, strip_html
+from classifiers.text import strip_html
 from triage.models import RoutingDecision, Ticket, utcnow
 from triage.services.teams import set_team
 from triage.services.training import get_router
@@ -106,13 +106,8 @@ def route_ticket(*, session: Session, ticket: Ticket, config: Any) -> RoutingDec
 def classify(*, config: Any, title: str, description: str, explain: bool = False) -> dict:
     """One ``triage classify`` line for a ticket, with ``explanation`` when asked."""
     router = get_router(config)
-    line = router.classify_many([{"id": None, "title": title, "description": description}])[0]
-    if explain:
-        team = line["team"] or (
-            "SI2C" if router.proba_si2c([model_text(title, description)])[0] >= 0.5 else "DRASI"
-        )
-        line["explanation"] = router.explain(title, description, team)
-    return line
+    item = {"id": None, "title": title, "description": description}
+    return router.classify_explained(item) if explain else router.classify_many([item])[0]
 
 
 def _parse(number: int, line: str) -> tuple[bool, dict]:
