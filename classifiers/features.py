@@ -40,28 +40,32 @@ class CachedCharVectorizer(TfidfVectorizer):
         state.pop("_word_columns", None)
         return state
 
-    def _columns(self, word: str, cache: dict) -> None:
+    def _columns(self, word: str) -> np.ndarray:
+        """Vocabulary columns of a word's n-grams (repeats kept), remembered."""
         vocabulary = self.vocabulary_
         low, high = self.ngram_range
         found = [vocabulary[g] for g in word_char_ngrams(word, low, high) if g in vocabulary]
-        if len(cache) >= CACHE_WORDS:
-            cache.clear()
-        cache[word] = np.array(found, dtype=np.int32) if found else _EMPTY
+        columns = np.array(found, dtype=np.int32) if found else _EMPTY
+        cache = self.__dict__.get("_word_columns")
+        if cache is None or len(cache) >= CACHE_WORDS:
+            # a new dict rather than clear(): other threads may be reading the old one
+            cache = self.__dict__["_word_columns"] = {}
+        cache[word] = columns
+        return columns
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         """Counts of the fitted vocabulary (cached per word); fitting is scikit-learn's."""
         if not fixed_vocab or self.analyzer != "char_wb":
             return super()._count_vocab(raw_documents, fixed_vocab)
-        cache = self.__dict__.setdefault("_word_columns", {})
         preprocess, decode = self.build_preprocessor(), self.decode
         pieces: list[np.ndarray] = []
         indptr = [0]
         for document in raw_documents:
-            words = preprocess(decode(document)).split()
-            for word in words:
-                if word not in cache:
-                    self._columns(word, cache)
-            found = [cache[word] for word in words]
+            cached = self.__dict__.get("_word_columns") or {}
+            found = []
+            for word in preprocess(decode(document)).split():
+                columns = cached.get(word)
+                found.append(columns if columns is not None else self._columns(word))
             pieces.extend(found)
             indptr.append(indptr[-1] + sum(map(len, found)))
         indices = np.concatenate(pieces) if pieces else _EMPTY

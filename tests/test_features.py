@@ -46,6 +46,15 @@ def test_cached_char_vectorizer_gives_the_same_matrix(labelled):
     assert abs(restored.transform(unseen) - plain.transform(unseen)).max() == 0.0
 
 
+def test_the_word_cache_stays_bounded(labelled, monkeypatch):
+    monkeypatch.setattr("classifiers.features.CACHE_WORDS", 50)
+    texts, _ = labelled
+    plain = TfidfVectorizer(**CHAR).fit(texts)
+    cached = CachedCharVectorizer(**CHAR).fit(texts)
+    assert abs(cached.transform(texts) - plain.transform(texts)).max() == 0.0
+    assert 0 < len(cached.__dict__["_word_columns"]) <= 50
+
+
 @pytest.mark.parametrize("kind", ["logreg", "svm"])
 def test_the_fast_prediction_path_matches_scikit_learn(labelled, kind):
     texts, labels = labelled
