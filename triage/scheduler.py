@@ -7,7 +7,6 @@ during a deploy do no harm. SIGTERM / SIGINT stop it cleanly (running jobs finis
 """
 
 import datetime as dt
-import importlib
 import logging
 import signal
 import threading
@@ -24,12 +23,18 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from triage.db import get_session
+from triage.services.escalation import check_ages
+from triage.services.ingest import run_poll
 from triage.services.jobs import record_job
+from triage.services.outbox import OutboxError, send_pending
+from triage.services.retrain import process_retrain_request
+from triage.services.snapshots import take_snapshot
+from triage.services.training import train
+from triage.services.writeback import push_pending
 
 log = logging.getLogger(__name__)
 
 # The poll service is written by the connector; the first of these that exists is used.
-POLL_SERVICES = (("triage.services.ingest", "run_poll"),)
 RETRAIN_REQUEST_SECONDS = 60
 
 
@@ -37,37 +42,21 @@ class JobSkipped(RuntimeError):
     """A job that cannot run with this configuration (recorded as an error)."""
 
 
-def _lazy(module: str, name: str) -> Callable | None:
-    """A service function when its module exists (other parts are optional), else None."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
 def poll_job(*, session, config) -> Any:
     """Sync with iTop once."""
     if not config.get("ITOP_URL"):
         raise JobSkipped("TRIAGE_ITOP_URL n'est pas configuré : synchronisation impossible")
-    for module, name in POLL_SERVICES:
-        poll = _lazy(module, name)
-        if poll is not None:
-            result = poll(session=session, config=config)
-            return {key: getattr(result, key, None) for key in ("fetched", "created", "updated")}
-    raise JobSkipped("aucun service de synchronisation iTop installé")
+    result = run_poll(session=session, config=config)
+    return {"fetched": result.fetched, "created": result.created, "updated": result.updated}
 
 
 def age_check_job(*, session, config) -> Any:
     """Warn and escalate ageing tickets."""
-    from triage.services.escalation import check_ages
-
     return check_ages(session=session, config=config)
 
 
 def outbox_job(*, session, config) -> Any:
     """Send the due e-mails."""
-    from triage.services.outbox import OutboxError, send_pending
-
     counts = send_pending(session=session, config=config)
     if counts["failed"]:
         # recorded as the job's error so /healthz and the admin page show it; nothing is lost
@@ -82,34 +71,23 @@ def writeback_job(*, session, config) -> Any:
     """Push the queued iTop write-backs (retries)."""
     if not config.get("ITOP_WRITEBACK"):
         return "write-back désactivé"
-    push_pending = _lazy("triage.services.writeback", "push_pending")
-    if push_pending is None:
-        log.info("writeback.push_pending is not available: nothing pushed")
-        return "push_pending absent : rien envoyé"
     return push_pending(session=session, config=config)
 
 
 def snapshot_job(*, session, config) -> Any:
     """Record today's backlog snapshot."""
-    from triage.services.snapshots import take_snapshot
-
     rows = take_snapshot(session=session, config=config)
     return {"day": rows[0].day.isoformat(), "open": sum(row.open for row in rows)}
 
 
 def retrain_job(*, session, config) -> Any:
     """Retrain the router's model."""
-    train = _lazy("triage.services.training", "train")
-    if train is None:
-        raise JobSkipped("le service d'entraînement n'est pas installé")
     card = train(session=session, config=config)
     return {"model": card.get("version"), "kind": card.get("kind")}
 
 
 def retrain_request_job(*, session, config) -> Any:
     """Run the retraining an admin asked for on the admin page, if any."""
-    from triage.services.retrain import process_retrain_request
-
     return process_retrain_request(session=session, config=config)
 
 

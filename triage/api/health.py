@@ -7,6 +7,7 @@ from flask import current_app, jsonify
 from triage.api import health_bp
 from triage.db import check_db, get_session
 from triage.models import SyncState, utcnow
+from triage.services.jobs import job_status
 from triage.services.tickets import iso
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,7 @@ def sync_status(*, session, config) -> dict | None:
 
 
 def jobs_status(*, session):
-    """The scheduler's jobs (from its service when present), None when unavailable."""
-    try:
-        from triage.services.jobs import job_status
-    except ImportError:
-        return None
+    """The scheduler's jobs, or an error entry when they cannot be read."""
     try:
         return job_status(session=session)
     except Exception:  # noqa: BLE001 - health must answer even if a part is broken

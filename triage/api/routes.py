@@ -12,6 +12,7 @@ from triage.auth import api_identity
 from triage.db import get_session
 from triage.models import utcnow
 from triage.services.requalify import can_requalify, requalify
+from triage.services.routing import classify as classify_text
 from triage.services.stats import backlog_for_app
 from triage.services.teams import UnknownTeam
 from triage.services.tickets import (
@@ -133,10 +134,6 @@ def classify():
     description = _string(body, "description")
     if not title.strip() and not description.strip():
         raise ApiError(400, "title or description is required")
-    try:
-        from triage.services.routing import classify as classify_text
-    except ImportError as exc:
-        raise ApiError(503, "the classifier is not available", "unavailable") from exc
     try:
         result = classify_text(
             config=current_app.config, title=title, description=description, explain=True

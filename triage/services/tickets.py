@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from triage.models import QUEUES, Escalation, RoutingDecision, Ticket, utcnow
-from triage.services.ages import age_days, overdue_cutoff
+from triage.models import QUEUES, Escalation, Ticket, utcnow
+from triage.services.ages import config_age_days, config_cutoff
+from triage.services.escalation import history
+from triage.services.escalation import team_durations as _team_durations
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +87,7 @@ def parse_query(args: Any, *, allow_triage_tab: bool = False) -> TicketQuery:
 
 
 def _cutoff(config: Any, now: dt.datetime) -> dt.datetime:
-    return overdue_cutoff(
-        now,
-        config["ESCALATION_DAYS"],
-        working_days=config.get("WORKING_DAYS", False),
-        alsace_moselle=config.get("ALSACE_MOSELLE", False),
-        tz=config.get("ITOP_TIMEZONE", "Europe/Paris"),
-    )
+    return config_cutoff(now, int(config["ESCALATION_DAYS"]), config)
 
 
 def _conditions(query: TicketQuery, *, config: Any, now: dt.datetime) -> list:
@@ -166,13 +162,7 @@ def iso(value: dt.datetime | None, config: Any) -> str | None:
 
 def ticket_age(ticket: Ticket, *, config: Any, now: dt.datetime) -> float:
     """The ticket's age in days (calendar or working days, per the settings)."""
-    return age_days(
-        ticket.created_at,
-        now,
-        working_days=config.get("WORKING_DAYS", False),
-        alsace_moselle=config.get("ALSACE_MOSELLE", False),
-        tz=config.get("ITOP_TIMEZONE", "Europe/Paris"),
-    )
+    return config_age_days(ticket.created_at, now, config)
 
 
 def is_overdue(ticket: Ticket, *, config: Any, now: dt.datetime) -> bool:
@@ -205,17 +195,6 @@ def ticket_to_dict(ticket: Ticket, *, config: Any, now: dt.datetime) -> dict[str
     }
 
 
-def history(*, session: Session, ticket: Ticket) -> list[RoutingDecision]:
-    """The ticket's team decisions, oldest first."""
-    return list(
-        session.exec(
-            select(RoutingDecision)
-            .where(RoutingDecision.ticket_id == ticket.id)
-            .order_by(RoutingDecision.at, RoutingDecision.id)
-        )
-    )
-
-
 def escalations(*, session: Session, ticket: Ticket) -> list[Escalation]:
     """The ticket's warnings and escalations, oldest first."""
     return list(
@@ -228,29 +207,8 @@ def escalations(*, session: Session, ticket: Ticket) -> list[Escalation]:
 
 
 def team_durations(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> list:
-    """Time spent in each team, from the scheduler's service when it is there."""
-    try:
-        from triage.services import escalation as escalation_service
-
-        function = escalation_service.team_durations
-    except (ImportError, AttributeError):
-        return []
-    try:
-        return _call_durations(function, session=session, ticket=ticket, config=config, now=now)
-    except Exception:  # noqa: BLE001 - a detail page must still show
-        log.exception("team_durations failed for %s", ticket.ref)
-        return []
-
-
-def _call_durations(function, **kwargs) -> list:
-    """Call team_durations with the arguments its signature takes."""
-    import inspect
-
-    params = inspect.signature(function).parameters
-    result = function(**{k: v for k, v in kwargs.items() if k in params})
-    if isinstance(result, dict):
-        result = list(result.items())
-    return list(result or [])
+    """Time spent in each team (``config`` kept for the views' uniform calls)."""
+    return _team_durations(session=session, ticket=ticket, now=now)
 
 
 def ticket_detail(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> dict:

@@ -2,7 +2,6 @@
 
 import logging
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
@@ -13,6 +12,8 @@ from triage.db import get_session
 from triage.models import ApiToken, OutboxMessage, User
 from triage.services import retrain as retrain_service
 from triage.services import users as user_service
+from triage.services.outbox import outbox_counts
+from triage.services.training import current_card
 from triage.web import bp
 from triage.web.filters import local_time
 from triage.web.model_card import card_facts
@@ -21,10 +22,6 @@ log = logging.getLogger(__name__)
 
 
 def _model_card() -> tuple[dict | None, str | None]:
-    try:
-        from triage.services.training import current_card
-    except ImportError:
-        return None, "Le module d'entraînement n'est pas disponible."
     try:
         card = current_card(config=current_app.config)
     except Exception as exc:  # noqa: BLE001 - the page must show anyway
@@ -36,16 +33,7 @@ def _model_card() -> tuple[dict | None, str | None]:
 
 
 def _outbox(session) -> dict:
-    try:
-        from triage.services.outbox import outbox_counts
-
-        counts = outbox_counts(session=session)
-    except ImportError:
-        counts = {}
-        for status, number in session.exec(
-            select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
-        ):
-            counts[status] = int(number)
+    counts = outbox_counts(session=session)
     latest = session.exec(
         select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(10)
     ).all()

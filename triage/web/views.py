@@ -12,6 +12,7 @@ from triage.models import utcnow
 from triage.services import tickets as ticket_service
 from triage.services.completeness import completeness
 from triage.services.requalify import TARGET_TEAMS, can_requalify, requalify
+from triage.services.routing import classify
 from triage.services.teams import UnknownTeam
 from triage.services.users import authenticate
 from triage.web import bp
@@ -122,10 +123,6 @@ def queue():
 
 def _explain(ticket) -> tuple[dict | None, str | None]:
     """The router's reading of the ticket, or why it cannot be shown."""
-    try:
-        from triage.services.routing import classify
-    except ImportError:
-        return None, "Le classifieur n'est pas disponible."
     try:
         result = classify(
             config=current_app.config,
