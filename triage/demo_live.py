@@ -111,6 +111,7 @@ class _SaveMail:
             make_header(decode_header(message_from_bytes(envelope.content)["Subject"] or ""))
         )
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        subject = " ".join(subject.split())  # unfold the long header's line breaks
         slug = re.sub(r"[^A-Za-z0-9]+", "-", subject)[:50].strip("-") or "mail"
         path = self.folder / f"{stamp}-{number:04d}-{slug}.eml"
         path.write_bytes(envelope.content)
