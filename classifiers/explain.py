@@ -18,7 +18,13 @@ from sklearn.pipeline import Pipeline
 
 from classifiers.features import word_char_ngrams
 from classifiers.prefix import read_prefix
-from classifiers.text import MAX_CHARS, SPAN_PLACEHOLDERS, fold_accents, strip_html
+from classifiers.text import (
+    ESTABLISHMENT,
+    MAX_CHARS,
+    SPAN_PLACEHOLDERS,
+    fold_accents,
+    strip_html,
+)
 
 _WORD = re.compile(r"\w+")
 # Words that carry no meaning for an agent, even when the model leans on them a little.
@@ -26,7 +32,12 @@ _STOPWORDS = """a à au aux avec ce ces cet cette dans de des du elle en est et 
     leur lui ma me mes mon ne nous on ou où par pas pour qu que qui sa se ses son sur ta te
     tes ton tu un une vos votre vous y ai as ont sont été être avoir fait bien bonjour merci
     cordialement svp stp madame monsieur encore aussi depuis car mais donc plus très tout
-    tous toute toutes ici cela ça comme si sans avons avez peut pouvez""".split()
+    tous toute toutes ici cela ça comme si sans avons avez peut pouvez suis sommes êtes était
+    rien moment minutes minute heure heures jour jours fois hier matin soir semaine toujours
+    jamais déjà après avant quand comment pourquoi nos notre leurs ceci celle celui faire dit
+    voudrais pourriez pouvoir besoin aide cordiales salutations remercie bonsoir bonne journée
+    vois veux non oui alors puis dont chez entre sous même chaque environ collège lycée op
+    opale""".split()
 STOPWORDS = frozenset(fold_accents(word) for word in _STOPWORDS)
 
 
@@ -40,8 +51,10 @@ class _Token:
 
 
 def _surface(title: str, description: str) -> str:
-    """The text the model reads, before folding: links, addresses and UAI codes blanked."""
+    """The text the model reads, before folding: links, addresses, UAI codes and
+    establishment names blanked (an establishment keeps its kind: "collège")."""
     text = strip_html(f"{read_prefix(title or '').rest} . {(description or '')[:MAX_CHARS]}")
+    text = ESTABLISHMENT.sub(lambda m: m.group("kind").ljust(len(m.group(0))), text)
     for pattern in SPAN_PLACEHOLDERS:
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     return text

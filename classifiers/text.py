@@ -3,6 +3,8 @@
 The model should learn words, not the particular numbers, school codes, addresses or links
 a ticket carries, so those become placeholders (``_uai_``, ``_email_``, ``_url_``,
 ``_num3_`` for a three-digit number: its length still hints at an account or an error code).
+Establishment names go too ("collège Marie Curie, Mouy" becomes ``college _etab_``): in a
+corpus written by a few people they follow a team by chance, on real tickets they are noise.
 """
 
 import re
@@ -16,8 +18,27 @@ _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _UAI = re.compile(r"\b\d{7}[a-z]\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# An establishment: its kind, then a proper name (capitalised words, particles, hyphens,
+# initials like "J. Mermoz"), then maybe its town after a comma, a dash or "à". Read on the
+# text before case folding: the capitals tell a name ("lycée Jean Calvin") from ordinary
+# words ("le lycée a un problème"), which stay.
+_KIND = (
+    r"(?i:coll[eè]ge|lyc[ée]e|cit[ée]\s+scolaire)"
+    r"(?:\s+(?i:professionnel|polyvalent|agricole|horticole|g[ée]n[ée]ral|technologique|"
+    r"priv[ée]|public))?"
+    r"|LP|LGT|LPO|LEGT|EREA|SEP"
+)
+_CAPITALISED = r"(?:[A-ZÀ-Ý]\.\s?)*[A-ZÀ-Ý][a-zà-ÿ][\w’']*(?:-[\w’']+)*"
+_PARTICLE = r"(?:(?i:de|du|des|la|le|les|d'|d’|l'|l’)\s*)"
+_NOT_A_NAME = r"(?!(?:Bonjour|Merci|Cordialement|Bonne|Madame|Monsieur|Le|La|Les|De|Du|Des)\b)"
+_NAME = rf"(?:{_PARTICLE}*{_NOT_A_NAME}{_CAPITALISED})"
+ESTABLISHMENT = re.compile(
+    rf"\b(?P<kind>{_KIND})\s+(?P<name>{_NAME}(?:[ \t]+(?:et[ \t]+)?{_NAME})*"
+    rf"(?:(?:\s*,|\s+[-–]|\s+à)\s+{_CAPITALISED}(?=\s*(?:[.,;:()\]\n]|$)))?)"
+)
 # Spans that become one placeholder (for explanations, which show words only).
 SPAN_PLACEHOLDERS = (_URL, _EMAIL, _UAI)
+_ESTABLISHMENT_HINT = re.compile(r"(?i:coll|lyc|cit)|LP|LGT|LEGT|EREA|SEP")
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 # Pasted logs and mail threads add little after the first screenful and cost time.
@@ -77,6 +98,13 @@ def fold_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
+def establishments(text: str) -> str:
+    """Replace establishment names by ``_etab_``, keeping their kind (before case folding)."""
+    if not _ESTABLISHMENT_HINT.search(text):
+        return text
+    return ESTABLISHMENT.sub(lambda m: f"{m.group('kind')} _etab_", text)
+
+
 def _number(match: re.Match) -> str:
     digits = sum(c.isdigit() for c in match.group(0))
     return f" _num{min(digits, 8)}_ "
@@ -97,8 +125,8 @@ def placeholders(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """HTML-free, folded, placeholder text with single spaces."""
-    text = placeholders(fold_accents(strip_html(text)))
+    """HTML-free, folded, placeholder text with single spaces (establishments as ``_etab_``)."""
+    text = placeholders(fold_accents(establishments(strip_html(text))))
     return _SPACES.sub(" ", text).strip()
 
 
