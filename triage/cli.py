@@ -5,9 +5,11 @@ import json
 import sys
 
 import click
+import sqlalchemy.exc
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from triage.config import ConfigError
 from triage.db import get_session, init_db
 
 
@@ -17,7 +19,27 @@ def _create_app():
     return create_app()
 
 
-@click.group()
+class TriageGroup(click.Group):
+    """The command group: database and settings failures become one clear line, not a trace."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"invalid setting: {exc}") from exc
+        except sqlalchemy.exc.DBAPIError as exc:
+            raise click.ClickException(_database_error(exc)) from exc
+
+
+def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
+    """Why the database could not be used, and what to do."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "no such table" in text or "does not exist" in text:
+        return f"the database has no triage schema ({text}): run `triage init-db` first"
+    return f"the database cannot be used: {text.strip()}"
+
+
+@click.group(cls=TriageGroup)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """triage: support-ticket triage for the Op@le assistance desk."""
@@ -39,15 +61,20 @@ def init_db_command() -> None:
 
 @click.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Only tickets created on or after this day (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only tickets created on or after this day (YYYY-MM-DD).",
+)
 @with_appcontext
 def stats_command(as_json: bool, since: dt.datetime | None) -> None:
     """Print the backlog table: all / open / open over the threshold, by queue."""
     from triage.services.stats import backlog_for_app, format_table
 
-    table = backlog_for_app(session=get_session(), config=current_app.config,
-                            since=since.date() if since else None)
+    table = backlog_for_app(
+        session=get_session(), config=current_app.config, since=since.date() if since else None
+    )
     if as_json:
         click.echo(json.dumps(table, ensure_ascii=False))
     else:
@@ -55,6 +82,7 @@ def stats_command(as_json: bool, since: dt.datetime | None) -> None:
 
 
 # --- connector commands (poll, demo) -------------------------------------------------------
+
 
 @click.command("poll")
 @with_appcontext
@@ -68,29 +96,42 @@ def poll_command() -> None:
     except ItopError as exc:
         raise click.ClickException(f"iTop sync failed: {exc}") from exc
     watermark = result.watermark.isoformat() if result.watermark else "-"
-    click.echo(f"Fetched {result.fetched}, created {result.created}, updated "
-               f"{result.updated} ({result.pages} page(s)); watermark {watermark}.")
+    click.echo(
+        f"Fetched {result.fetched}, created {result.created}, updated "
+        f"{result.updated} ({result.pages} page(s)); watermark {watermark}."
+    )
 
 
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port of the web app.")
-@click.option("--tickets", default=300, show_default=True, type=int,
-              help="How many demo tickets the iTop sandbox holds.")
+@click.option(
+    "--tickets",
+    default=300,
+    show_default=True,
+    type=int,
+    help="How many demo tickets the iTop sandbox holds.",
+)
 @click.option("--no-scheduler", is_flag=True, help="Do not start `triage scheduler`.")
 @with_appcontext
 def demo_command(host: str, port: int, tickets: int, no_scheduler: bool) -> None:
     """The whole service on SQLite with the bundled iTop sandbox (seeded demo data)."""
     from triage.demo import run_demo
 
-    run_demo(app=current_app._get_current_object(), host=host, port=port, tickets=tickets,
-             scheduler=not no_scheduler)
+    run_demo(
+        app=current_app._get_current_object(),
+        host=host,
+        port=port,
+        tickets=tickets,
+        scheduler=not no_scheduler,
+    )
 
 
 CONNECTOR_COMMANDS = [poll_command, demo_command]
 
 
 # --- router commands (classify, train, evaluate) -------------------------------------------
+
 
 @click.command("classify")
 @click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
@@ -104,23 +145,35 @@ def classify_command(file) -> None:
 
 
 @click.command("train")
-@click.option("--exclude", "exclude_file", type=click.Path(exists=True, dir_okay=False),
-              help="Leave out the tickets of this JSON Lines file (a held-out set).")
+@click.option(
+    "--exclude",
+    "exclude_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Leave out the tickets of this JSON Lines file (a held-out set).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @with_appcontext
 def train_command(exclude_file: str | None, quiet: bool) -> None:
     """Retrain the router on the shipped corpus plus the agents' requalifications."""
     from triage.services.training import train
 
-    card = train(session=get_session(), config=current_app.config, progress=not quiet,
-                 exclude_file=exclude_file)
+    card = train(
+        session=get_session(),
+        config=current_app.config,
+        progress=not quiet,
+        exclude_file=exclude_file,
+    )
     cv, data = card["cv"], card["data"]
-    click.echo(f"Modèle {card['version']} ({card['kind']}) : {data['tickets']} tickets "
-               f"(corpus {data['corpus']}, agents {data['agents']}).")
-    click.echo(f"Validation croisée : {cv['routed_accuracy']:.1%} des tickets routés justes, "
-               f"{cv['coverage']:.1%} routés, Brier {cv['brier']:.4f}, "
-               f"seuils {card['thresholds']['threshold']} / "
-               f"{card['thresholds']['override_threshold']}.")
+    click.echo(
+        f"Modèle {card['version']} ({card['kind']}) : {data['tickets']} tickets "
+        f"(corpus {data['corpus']}, agents {data['agents']})."
+    )
+    click.echo(
+        f"Validation croisée : {cv['routed_accuracy']:.1%} des tickets routés justes, "
+        f"{cv['coverage']:.1%} routés, Brier {cv['brier']:.4f}, "
+        f"seuils {card['thresholds']['threshold']} / "
+        f"{card['thresholds']['override_threshold']}."
+    )
 
 
 @click.command("evaluate")
@@ -138,8 +191,10 @@ def evaluate_command(file: str, as_json: bool) -> None:
         return
     click.echo(f"Model {report['model_version']} on {report['file']}")
     if not report["held_out"]:
-        click.echo("Note: this model was not trained with `--exclude` on this file; "
-                   "it may have seen these tickets.")
+        click.echo(
+            "Note: this model was not trained with `--exclude` on this file; "
+            "it may have seen these tickets."
+        )
     click.echo(format_report(report["router"], report["prefix_only"]))
 
 
@@ -147,6 +202,7 @@ ROUTER_COMMANDS = [classify_command, train_command, evaluate_command]
 
 
 # --- scheduler commands (escalate, scheduler) ----------------------------------------------
+
 
 @click.command("escalate")
 @with_appcontext
@@ -157,16 +213,22 @@ def escalate_command() -> None:
 
     session = get_session()
     ages = check_ages(session=session, config=current_app.config)
-    click.echo(f"Vérification des âges : {ages['national']} escalade(s) au national, "
-               f"{ages['warning']} avertissement(s).")
+    click.echo(
+        f"Vérification des âges : {ages['national']} escalade(s) au national, "
+        f"{ages['warning']} avertissement(s)."
+    )
     if not current_app.config.get("ESCALATION_TO"):
-        click.echo("Attention : TRIAGE_ESCALATION_TO est vide, les escalades partent sans e-mail.",
-                   err=True)
+        click.echo(
+            "Attention : TRIAGE_ESCALATION_TO est vide, les escalades partent sans e-mail.",
+            err=True,
+        )
     # a manual run retries now, even e-mails waiting for their backoff
     sent = send_pending(session=session, config=current_app.config, ignore_backoff=True)
     left = outbox_counts(session=session)
-    click.echo(f"E-mails : {sent['sent']} envoyé(s), {sent['failed']} en échec, "
-               f"{left['pending'] + left['failed']} en attente dans la file.")
+    click.echo(
+        f"E-mails : {sent['sent']} envoyé(s), {sent['failed']} en échec, "
+        f"{left['pending'] + left['failed']} en attente dans la file."
+    )
     if sent["failed"]:
         raise click.ClickException(
             f"{sent['failed']} e-mail(s) non envoyé(s) : {sent['last_error']}. "
@@ -185,12 +247,21 @@ def scheduler_command() -> None:
 
 # --- accounts commands (create-user, create-token) -----------------------------------------
 
+
 @click.command("create-user")
 @click.argument("login")
-@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), required=True,
-              help="agent (needs --team), supervisor or admin.")
-@click.option("--team", type=click.Choice(["SI2C", "DRASI", "NATIONAL"], case_sensitive=False),
-              default=None, help="The agent's queue.")
+@click.option(
+    "--role",
+    type=click.Choice(["agent", "supervisor", "admin"]),
+    required=True,
+    help="agent (needs --team), supervisor or admin.",
+)
+@click.option(
+    "--team",
+    type=click.Choice(["SI2C", "DRASI", "NATIONAL"], case_sensitive=False),
+    default=None,
+    help="The agent's queue.",
+)
 @with_appcontext
 def create_user_command(login: str, role: str, team: str | None) -> None:
     """Create an account; the password is read from standard input (or prompted)."""
@@ -201,8 +272,9 @@ def create_user_command(login: str, role: str, team: str | None) -> None:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = create_user(session=get_session(), login=login, password=password, role=role,
-                           team=team)
+        user = create_user(
+            session=get_session(), login=login, password=password, role=role, team=team
+        )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Compte {user.login} créé ({user.role}{', ' + user.team if user.team else ''}).")
@@ -225,8 +297,15 @@ def create_token_command(login: str, name: str) -> None:
 
 ACCOUNT_COMMANDS = [create_user_command, create_token_command]
 
-COMMANDS = [init_db_command, stats_command, *CONNECTOR_COMMANDS, *ROUTER_COMMANDS,
-            escalate_command, scheduler_command, *ACCOUNT_COMMANDS]
+COMMANDS = [
+    init_db_command,
+    stats_command,
+    *CONNECTOR_COMMANDS,
+    *ROUTER_COMMANDS,
+    escalate_command,
+    scheduler_command,
+    *ACCOUNT_COMMANDS,
+]
 
 
 def init_app(app) -> None:
