@@ -26,6 +26,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from classifiers.features import CachedCharVectorizer
+from classifiers.text import TEXT_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def save_model(pipeline: Pipeline, card: dict, directory: Path | str) -> Path:
     _atomic_write(model_path, lambda handle: joblib.dump(pipeline, handle, compress=3))
     card.update(
         format=CARD_FORMAT,
+        text_version=TEXT_VERSION,
         model_file=model_path.name,
         model_sha256=file_sha256(model_path),
         libraries=library_versions(),
@@ -158,12 +160,18 @@ def read_card(card_path: Path | str) -> dict:
 
 
 def check_card(card: dict, card_path: Path) -> Path:
-    """Refuse a card for another scikit-learn version or a model file it does not describe."""
+    """Refuse a card for another scikit-learn or text version, or a file it does not describe."""
     saved = (card.get("libraries") or {}).get("scikit-learn")
     if saved != sklearn.__version__:
         raise ModelVersionError(
             f"model {card_path.name} was trained with scikit-learn {saved}, this is "
             f"scikit-learn {sklearn.__version__}: retrain it with `triage train`"
+        )
+    text_version = card.get("text_version", 1)
+    if text_version != TEXT_VERSION:
+        raise ModelVersionError(
+            f"model {card_path.name} was trained on text normalisation v{text_version}, this is "
+            f"v{TEXT_VERSION}: retrain it with `triage train`"
         )
     name = card.get("model_file") or ""
     model_path = card_path.parent / name

@@ -43,6 +43,8 @@ _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 # Pasted logs and mail threads add little after the first screenful and cost time.
 MAX_CHARS = 3000
+# Bump whenever normalize() changes what the model sees: cards of other versions are refused.
+TEXT_VERSION = 2
 _BLOCK_TAGS = frozenset(("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "pre"))
 _SKIPPED_TAGS = frozenset(("script", "style"))
 

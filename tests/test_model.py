@@ -16,7 +16,7 @@ from classifiers.model import (
 )
 from classifiers.policy import MIN_OVERRIDE_THRESHOLD, MIN_THRESHOLD, decide_proba
 from classifiers.router import Router
-from classifiers.text import model_text
+from classifiers.text import TEXT_VERSION, model_text
 from triage.services.requalify import requalify
 from triage.services.routing import classify
 from triage.services.training import current_card, get_router, reset_router_cache, train
@@ -97,6 +97,16 @@ def test_a_model_of_another_sklearn_version_is_refused(app, caplog):
     assert router.version != good_version
     assert router.card["data"]["origin"] == "shipped"
     assert "0.24.2" in caplog.text
+
+
+def test_a_model_of_another_text_normalisation_is_refused(app):
+    path = _newest(app.config)
+    card = json.loads(path.read_text())
+    assert card["text_version"] == TEXT_VERSION
+    del card["text_version"]  # a card written before the normalisation was versioned
+    path.write_text(json.dumps(card))
+    with pytest.raises(ModelVersionError, match=r"text normalisation v1.*triage train"):
+        load_model(path)
 
 
 def test_a_model_file_the_card_does_not_describe_is_refused(app):
