@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from triage.models import QUEUES, BacklogSnapshot, RoutingDecision, Ticket, utcnow
-from triage.services.ages import overdue_cutoff
+from triage.services.ages import config_cutoff
 from triage.services.stats import COLUMNS, ROW_LABELS, backlog_for_app
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -20,16 +20,6 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("30 j et plus", 30, None),
 )
 ROUTER_SOURCES = ("prefix", "model", "prefix+model")
-
-
-def _cutoff(config: Any, now: dt.datetime, days: int) -> dt.datetime:
-    return overdue_cutoff(
-        now,
-        days,
-        working_days=config.get("WORKING_DAYS", False),
-        alsace_moselle=config.get("ALSACE_MOSELLE", False),
-        tz=config.get("ITOP_TIMEZONE", "Europe/Paris"),
-    )
 
 
 def _open_tickets(config: Any) -> list:
@@ -56,8 +46,8 @@ def age_distribution(*, session: Session, config: Any, now: dt.datetime | None =
     now = now or utcnow()
     cases = []
     for i, (_, low, high) in enumerate(AGE_BUCKETS):
-        older = Ticket.created_at <= _cutoff(config, now, low) if low else sa.true()
-        younger = Ticket.created_at > _cutoff(config, now, high) if high else sa.true()
+        older = Ticket.created_at <= config_cutoff(now, low, config) if low else sa.true()
+        younger = Ticket.created_at > config_cutoff(now, high, config) if high else sa.true()
         cases.append((sa.and_(older, younger), i))
     bucket = sa.case(*cases, else_=0).label("bucket")
     series = {queue: [0] * len(AGE_BUCKETS) for queue in QUEUES}
@@ -77,7 +67,10 @@ def top_establishments(
     """Establishments with the most open tickets, with how many are overdue."""
     now = now or utcnow()
     overdue = sa.func.sum(
-        sa.case((Ticket.created_at < _cutoff(config, now, config["ESCALATION_DAYS"]), 1), else_=0)
+        sa.case(
+            (Ticket.created_at < config_cutoff(now, int(config["ESCALATION_DAYS"]), config), 1),
+            else_=0,
+        )
     )
     open_count = sa.func.count()
     query = (
@@ -120,12 +113,15 @@ def wrong_prefix_share(*, session: Session, config: Any) -> dict:
 
 def router_accuracy(*, session: Session, config: Any) -> dict:
     """The router's decisions that agents later reviewed: how many they kept."""
+    # only tickets an agent acted on: the others have nothing to compare (and are most rows)
+    reviewed = select(RoutingDecision.ticket_id).where(RoutingDecision.source == "agent")
     rows = session.exec(
         select(RoutingDecision)
         .join(Ticket, Ticket.id == RoutingDecision.ticket_id)
         .where(
             Ticket.service == config["ITOP_SERVICE"],
             RoutingDecision.source.in_((*ROUTER_SOURCES, "agent")),
+            RoutingDecision.ticket_id.in_(reviewed),
         )
         .order_by(RoutingDecision.ticket_id, RoutingDecision.at, RoutingDecision.id)
     ).all()

@@ -11,8 +11,7 @@ from sqlmodel import Session, select
 
 from triage.models import QUEUES, Escalation, Ticket, utcnow
 from triage.services.ages import config_age_days, config_cutoff
-from triage.services.escalation import history
-from triage.services.escalation import team_durations as _team_durations
+from triage.services.escalation import history, team_durations  # noqa: F401 (views use them here)
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +203,6 @@ def escalations(*, session: Session, ticket: Ticket) -> list[Escalation]:
             .order_by(Escalation.created_at, Escalation.id)
         )
     )
-
-
-def team_durations(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> list:
-    """Time spent in each team (``config`` kept for the views' uniform calls)."""
-    return _team_durations(session=session, ticket=ticket, now=now)
 
 
 def ticket_detail(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> dict:

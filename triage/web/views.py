@@ -152,9 +152,7 @@ def ticket(ref: str):
         data=ticket_service.ticket_to_dict(found, config=config, now=now),
         history=ticket_service.history(session=session_db, ticket=found),
         escalations=ticket_service.escalations(session=session_db, ticket=found),
-        durations=ticket_service.team_durations(
-            session=session_db, ticket=found, config=config, now=now
-        ),
+        durations=ticket_service.team_durations(session=session_db, ticket=found, now=now),
         checklist=completeness(found),
         explanation=explanation,
         explain_error=explain_error,
