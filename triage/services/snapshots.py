@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from triage.models import QUEUES, BacklogSnapshot, Ticket, utcnow
-from triage.services.ages import overdue_cutoff
+from triage.services.ages import config_cutoff
 from triage.services.stats import backlog_for_app
 
 
@@ -91,13 +91,7 @@ def backfill_snapshots(
 
 def _counts_at(*, session: Session, config: Any, end: dt.datetime) -> dict[str, dict[str, int]]:
     """Total / open / overdue per queue as the tickets say it was at ``end``."""
-    cutoff = overdue_cutoff(
-        end,
-        config["ESCALATION_DAYS"],
-        working_days=config["WORKING_DAYS"],
-        alsace_moselle=config["ALSACE_MOSELLE"],
-        tz=config["ITOP_TIMEZONE"],
-    )
+    cutoff = config_cutoff(end, int(config["ESCALATION_DAYS"]), config)
     closed_at = sa.case(
         (Ticket.resolved_at.is_not(None), Ticket.resolved_at),
         (Ticket.is_open, None),
