@@ -155,3 +155,74 @@ def test_html_to_text_keeps_paragraphs_and_breaks():
     )
     assert html_to_text("texte brut\nsur deux lignes") == "texte brut\nsur deux lignes"
     assert html_to_text(None) == ""
+
+
+def test_keyset_pages_read_every_ticket_once_while_tickets_change(itop_sandbox, client):
+    """Pages by ``id <``: updates between pages (ticket leaving the query) shift nothing."""
+    store = itop_sandbox.store
+    for number in range(230):
+        store.add_ticket(title=f"ticket {number}")
+    ids = [int(t["id"]) for t in store.ordered("UserRequest")]
+    calls = []
+
+    def busy_desk(params, sandbox_store):
+        if params.get("operation") == "core/get" and params.get("class") == "UserRequest":
+            calls.append(params["key"])
+            sandbox_store.objects["UserRequest"][ids[len(calls) * 7]]["title"] = "moved"
+
+    itop_sandbox.hooks.append(busy_desk)
+    pages = list(
+        client.iter_keyset(
+            "UserRequest", "title != 'moved'", output_fields="id,title", page_size=50
+        )
+    )
+    seen = [o.key for page in pages for o in page.objects]
+    assert len(seen) == len(set(seen))  # nothing twice
+    moved_before_read = {ids[n * 7] for n in range(1, len(calls) + 1)}
+    assert set(seen) | moved_before_read == set(ids)  # nothing missed but what left
+    assert calls[0] == "SELECT UserRequest WHERE title != 'moved'"
+    assert calls[1].endswith(f"AND id < {pages[0].objects[-1].key}")
+
+
+def test_keyset_without_condition_and_an_exact_last_page(itop_sandbox, client):
+    pages = list(client.iter_keyset("UserRequest", "", output_fields="id", page_size=5))
+    assert [[o.key for o in p.objects] for p in pages] == [[11, 10, 9, 8, 7], [6, 5, 4, 3, 2], []]
+
+
+def test_ids_rechecked_in_batches_missing_ones_are_deleted(itop_sandbox, client):
+    store = itop_sandbox.store
+    store.objects["UserRequest"].pop(5)
+    store.objects["UserRequest"][6]["service_name"] = "Autre service"
+    found = client.get_by_ids(
+        "UserRequest", [2, 5, 6, 7, 999], output_fields="id,service_name", batch=2
+    )
+    assert sorted(found) == [2, 6, 7]
+    assert found[6].fields["service_name"] == "Autre service"
+    assert client.count("UserRequest", "SELECT UserRequest WHERE id IN (2, 5, 6)") == 2
+
+
+def test_team_members_are_read_from_the_team(client):
+    assert client.team_members("DRASI") == {7, 8}
+    assert client.team_members("SI2C") == {5, 6}
+    assert client.team_members("Équipe inexistante") == frozenset()
+
+
+def test_user_request_is_typed_once(client):
+    from zoneinfo import ZoneInfo
+
+    from connectors.itop import SYNC_FIELDS, UserRequest
+
+    page = client.get(
+        "UserRequest", "SELECT UserRequest WHERE id IN (2, 8)", output_fields=",".join(SYNC_FIELDS)
+    )
+    by_id = {o.key: UserRequest.from_object(o, ZoneInfo("Europe/Paris")) for o in page.objects}
+    assigned, new = by_id[2], by_id[8]
+    assert (assigned.team_id, assigned.team, assigned.agent_id, assigned.agent) == (
+        2,
+        "SI2C",
+        5,
+        "Paul Lefebvre",
+    )
+    assert (new.team_id, new.team, new.agent_id, new.agent) == (None, "", None, "")
+    assert assigned.start_date == dt.datetime(2026, 11, 28, 14, 37, 12, tzinfo=dt.UTC)
+    assert new.resolution_date is None and new.last_update_text

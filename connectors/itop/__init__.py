@@ -12,8 +12,12 @@ from connectors.itop.errors import (
 )
 from connectors.itop.html import html_to_text
 from connectors.itop.oql import quote
+from connectors.itop.userrequest import CURRENT_FIELDS, SYNC_FIELDS, UserRequest
 
 __all__ = [
+    "CURRENT_FIELDS",
+    "SYNC_FIELDS",
+    "UserRequest",
     "ItopAuthError",
     "ItopClient",
     "ItopError",

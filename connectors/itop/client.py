@@ -192,17 +192,58 @@ class ItopClient:
         total = int(match.group(1)) if match else len(objects)
         return ItopPage(objects=objects, total=total)
 
-    def iter_pages(
-        self, cls: str, oql: str, *, output_fields: str | list[str], page_size: int
-    ) -> Iterator[tuple[int, ItopPage]]:
-        """(page number, page) for every page of an OQL query, until a short page."""
-        number = 1
+    def count(self, cls: str, oql: str) -> int:
+        """How many objects an OQL query matches (one object asked, iTop's ``Found: N``)."""
+        return self.get(cls, oql, output_fields="id", limit=1, page=1).total
+
+    def iter_keyset(
+        self, cls: str, where: str, *, output_fields: str | list[str], page_size: int
+    ) -> Iterator[ItopPage]:
+        """Every object matching ``where``, a page at a time, by id descending (keyset paging).
+
+        iTop's OQL has no ORDER BY; it answers in ref order, descending, and refs follow ids.
+        Each page asks ``id < <lowest id so far>`` with ``limit``, so an object that changes
+        (or leaves the query) while the pages are read never shifts the others: no page is
+        skipped or read twice, however busy iTop is.
+        """
+        bound: int | None = None
         while True:
-            page = self.get(cls, oql, output_fields=output_fields, limit=page_size, page=number)
-            yield number, page
-            if len(page.objects) < page_size or number * page_size >= page.total:
+            conditions = [c for c in (where, f"id < {bound}" if bound else "") if c]
+            oql = f"SELECT {cls}" + (" WHERE " + " AND ".join(conditions) if conditions else "")
+            page = self.get(cls, oql, output_fields=output_fields, limit=page_size, page=1)
+            if page.objects:
+                lowest = min(o.key for o in page.objects)
+                if bound is not None and lowest >= bound:
+                    raise ItopProtocolError(f"iTop ignored the keyset condition id < {bound}")
+                bound = lowest
+            yield page
+            if len(page.objects) < page_size:
                 return
-            number += 1
+
+    def get_by_ids(
+        self, cls: str, ids: list[int], *, output_fields: str | list[str], batch: int = 500
+    ) -> dict[int, ItopObject]:
+        """The objects of those ids that exist (``id IN (...)``, in batches); missing: deleted."""
+        found: dict[int, ItopObject] = {}
+        unique = sorted(set(int(i) for i in ids))
+        for start in range(0, len(unique), batch):
+            chunk = ", ".join(str(i) for i in unique[start : start + batch])
+            page = self.get(cls, f"SELECT {cls} WHERE id IN ({chunk})", output_fields=output_fields)
+            found.update((o.key, o) for o in page.objects)
+        return found
+
+    def team_members(self, team: str) -> frozenset[int]:
+        """The Person ids iTop lists as members of the team named ``team`` (none if unknown)."""
+        page = self.get("Team", {"name": team}, output_fields="id,name,persons_list")
+        members: set[int] = set()
+        for obj in page.objects:
+            for link in obj.fields.get("persons_list") or []:
+                try:
+                    members.add(int(link.get("person_id") or 0))
+                except (TypeError, ValueError, AttributeError) as exc:
+                    raise ItopProtocolError(f"unreadable member of {team!r}: {link!r}") from exc
+        members.discard(0)
+        return frozenset(members)
 
     def update(
         self,
