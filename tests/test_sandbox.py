@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from connectors.itop.sandbox import Sandbox
-from connectors.itop.sandbox_store import SandboxStore
+from connectors.itop.sandbox import Sandbox, SandboxStore
 
 RECORDINGS = Path(__file__).parent / "data" / "itop-recordings"
 FILES = sorted(p.name for p in RECORDINGS.glob("[0-9]*.json"))

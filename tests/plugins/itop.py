@@ -6,8 +6,7 @@ pointed at it with small timeouts and retries.
 
 import pytest
 
-from connectors.itop.sandbox import Sandbox
-from connectors.itop.sandbox_store import SandboxStore
+from connectors.itop.sandbox import Sandbox, SandboxStore
 
 
 @pytest.fixture

@@ -9,78 +9,20 @@ import copy
 import datetime as dt
 import html
 import json
-import re
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.itop.dates import ITOP_DATE_FORMAT
 from connectors.itop.html import html_to_text
-
-TICKET = "UserRequest"
-CLASSES = ("UserRequest", "Organization", "Person", "Team", "Service", "ServiceSubcategory")
-# external key -> (target class, {derived field: field of the target})
-EXTERNAL_KEYS: dict[str, tuple[str, dict[str, str]]] = {
-    "org_id": ("Organization", {"org_name": "name", "org_id_friendlyname": "friendlyname"}),
-    "caller_id": ("Person", {"caller_name": "name", "caller_id_friendlyname": "friendlyname"}),
-    "team_id": (
-        "Team",
-        {"team_name": "name", "team_email": "email", "team_id_friendlyname": "friendlyname"},
-    ),
-    "agent_id": ("Person", {"agent_name": "name", "agent_id_friendlyname": "friendlyname"}),
-    "approver_id": (
-        "Person",
-        {"approver_email": "email", "approver_id_friendlyname": "friendlyname"},
-    ),
-    "service_id": ("Service", {"service_name": "name", "service_id_friendlyname": "friendlyname"}),
-    "servicesubcategory_id": (
-        "ServiceSubcategory",
-        {"servicesubcategory_name": "name", "servicesubcategory_id_friendlyname": "friendlyname"},
-    ),
-}
-PRIORITY = {  # (impact, urgency) -> priority, iTop's ITIL matrix
-    "1": {"1": "1", "2": "1", "3": "2", "4": "4"},
-    "2": {"1": "1", "2": "2", "3": "3", "4": "4"},
-    "3": {"1": "2", "2": "3", "3": "3", "4": "4"},
-}
-STATUSES = (
-    "new",
-    "escalated_tto",
-    "assigned",
-    "escalated_ttr",
-    "waiting_for_approval",
-    "approved",
-    "rejected",
-    "pending",
-    "resolved",
-    "closed",
+from connectors.itop.sandbox.schema import (
+    CLASSES,
+    EXTERNAL_KEYS,
+    PRIORITY,
+    TICKET,
+    recorded_instance,
 )
-ENUMS = {
-    "urgency": ("1", "2", "3", "4"),
-    "impact": ("1", "2", "3"),
-    "status": STATUSES,
-    "origin": ("mail", "monitoring", "phone", "portal"),
-}
-LABELS = {
-    "urgency": "Urgency",
-    "impact": "Impact",
-    "status": "Status",
-    "origin": "Origin",
-    "title": "Title",
-    "description": "Description",
-}
-
-
-def recorded_instance() -> dict[str, Any]:
-    """The seed of the recorded iTop instance (its 10 tickets, teams, persons, org, service)."""
-    text = (
-        resources.files("connectors.itop")
-        .joinpath("data/recorded_instance.json")
-        .read_text(encoding="utf-8")
-    )
-    return json.loads(text)
 
 
 class SandboxStore:
@@ -396,9 +338,3 @@ def _friendly(cls: str, fields: dict[str, Any]) -> str:
     if cls == "Person":
         return f"{fields.get('first_name', '')} {fields.get('name', '')}".strip()
     return str(fields.get("name", fields.get("id")))
-
-
-def like_to_regex(pattern: str) -> re.Pattern[str]:
-    """An OQL LIKE pattern (``%``, ``_``) as a case-insensitive regular expression."""
-    parts = [".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern]
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)

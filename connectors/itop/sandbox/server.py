@@ -1,12 +1,9 @@
-"""The iTop sandbox: a real HTTP server speaking iTop's REST/JSON protocol, with fault injection.
+"""The sandbox's HTTP server: iTop's REST entry point, authentication, faults, control endpoints.
 
-Run it: ``python -m connectors.itop.sandbox --port 8081 [--seed FILE]``. From Python:
-``with Sandbox() as sandbox: sandbox.url``. Control endpoints (JSON) under ``/_sandbox/``:
-``faults`` (POST one, DELETE all), ``clock``, ``tickets`` (bulk load), ``generate``,
-``reset``, ``dump``.
+``with Sandbox() as sandbox: sandbox.url``; control endpoints (JSON) under ``/_sandbox/``
+(see control.py).
 """
 
-import argparse
 import base64
 import datetime as dt
 import email.utils
@@ -19,17 +16,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.itop import sandbox_ops as ops
-from connectors.itop import sandbox_writes as writes
-from connectors.itop.dates import parse_itop_date
-from connectors.itop.sandbox_data import synthetic_tickets
-from connectors.itop.sandbox_ops import RestError
-from connectors.itop.sandbox_store import SandboxStore
+from connectors.itop.sandbox import ops, writes
+from connectors.itop.sandbox.control import control
+from connectors.itop.sandbox.faults import Faults
+from connectors.itop.sandbox.schema import VERSIONS, RestError
+from connectors.itop.sandbox.store import SandboxStore
 
 log = logging.getLogger(__name__)
 
 REST_PATH = "/webservices/rest.php"
-FAULT_KINDS = ("http500", "delay", "cut", "garbled", "code100")
 HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "list_operations": ops.list_operations,
     "core/check_credentials": ops.check_credentials,
@@ -41,48 +36,6 @@ HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 # A hook sees each request's json_data before it is answered; returning a dict answers it.
 Hook = Callable[[dict[str, Any], SandboxStore], dict[str, Any] | None]
-
-
-class Faults:
-    """Faults waiting to be served, oldest first; ``count=None`` repeats until cleared."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[dict[str, Any]] = []
-
-    def add(
-        self, kind: str, *, count: int | None = 1, delay: float = 0.0, operation: str | None = None
-    ) -> None:
-        """Inject ``kind`` (http500, delay, cut, garbled, code100) into the next requests."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}: one of {', '.join(FAULT_KINDS)}")
-        with self._lock:
-            self._queue.append(
-                {"kind": kind, "count": count, "delay": float(delay), "operation": operation}
-            )
-
-    def clear(self) -> None:
-        """Remove every fault."""
-        with self._lock:
-            self._queue.clear()
-
-    def pending(self) -> list[dict[str, Any]]:
-        """The faults still queued."""
-        with self._lock:
-            return [dict(f) for f in self._queue]
-
-    def take(self, operation: str | None) -> dict[str, Any] | None:
-        """The fault to serve for this request, if any (consumes one use)."""
-        with self._lock:
-            for fault in self._queue:
-                if fault["operation"] and fault["operation"] != operation:
-                    continue
-                if fault["count"] is not None:
-                    fault["count"] -= 1
-                    if fault["count"] <= 0:
-                        self._queue.remove(fault)
-                return dict(fault)
-        return None
 
 
 class Sandbox:
@@ -150,7 +103,7 @@ class Sandbox:
                 "code": 4,
                 "message": "Error: Parameter json_data is not a valid JSON structure",
             }
-        if version not in ops.VERSIONS:
+        if version not in VERSIONS:
             return {
                 "code": 10,
                 "message": f"Error: There is no service available for version '{version}'",
@@ -192,52 +145,6 @@ class Sandbox:
         user = users.get(login or "")
         return user if user and user.get("password") == password else None
 
-    def control(self, path: str, method: str, body: Any) -> tuple[int, Any]:
-        """The ``/_sandbox/...`` endpoints."""
-        name = path.removeprefix("/_sandbox/").strip("/")
-        store = self.store
-        if name == "faults" and method == "POST":
-            self.faults.add(
-                body["kind"],
-                count=body.get("count", 1),
-                delay=body.get("delay", 0.0),
-                operation=body.get("operation"),
-            )
-        elif name == "faults" and method == "DELETE":
-            self.faults.clear()
-        elif name == "clock" and method == "POST":
-            if body.get("now"):
-                store.set_clock(parse_itop_date(body["now"], store.tz))
-            elif body.get("advance"):
-                store.set_clock(advance=dt.timedelta(seconds=float(body["advance"])))
-            else:
-                store.set_clock(None)
-        elif name == "tickets" and method == "POST":
-            return 200, {"loaded": store.bulk_load(body)}
-        elif name == "generate" and method == "POST":
-            specs = synthetic_tickets(
-                int(body.get("count", 100)), now=store.now(), seed=int(body.get("seed", 0))
-            )
-            return 200, {"loaded": store.bulk_load(specs)}
-        elif name == "reset" and method == "POST":
-            store.load(body or ops_recorded())
-        elif name == "dump" and method == "GET":
-            return 200, store.dump()
-        elif not (name == "faults" and method == "GET"):
-            return 404, {"error": f"no {method} {path}"}
-        return 200, {
-            "faults": self.faults.pending(),
-            "now": store.now_text(),
-            "tickets": len(store.objects["UserRequest"]),
-        }
-
-
-def ops_recorded() -> dict[str, Any]:
-    """The recorded instance's seed (for ``/_sandbox/reset`` without a body)."""
-    from connectors.itop.sandbox_store import recorded_instance
-
-    return recorded_instance()
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -274,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
         if split.path.startswith("/_sandbox/"):
             try:
                 body = json.loads(raw or b"{}")
-                status, answer = self.sandbox.control(split.path, method, body)
+                status, answer = control(self.sandbox, split.path, method, body)
             except (ValueError, KeyError, TypeError) as exc:
                 status, answer = 400, {"error": str(exc)}
             return self._send(status, json.dumps(answer, ensure_ascii=False).encode())
@@ -332,28 +239,3 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
             self.close_connection = True
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m connectors.itop.sandbox``: serve until interrupted."""
-    parser = argparse.ArgumentParser(description="iTop REST/JSON sandbox")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--seed", help="seed JSON file (default: the recorded instance)")
-    parser.add_argument("--generate", type=int, default=0, help="add N synthetic tickets")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    sandbox = Sandbox(SandboxStore(args.seed), host=args.host, port=args.port)
-    if args.generate:
-        sandbox.store.bulk_load(synthetic_tickets(args.generate, now=sandbox.store.now()))
-    print(f"iTop sandbox on {sandbox.url}{REST_PATH} (login admin/admin)", flush=True)
-    try:
-        sandbox.server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.server.server_close()
-
-
-if __name__ == "__main__":
-    main()

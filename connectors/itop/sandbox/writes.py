@@ -2,26 +2,23 @@
 
 from typing import Any
 
-from connectors.itop.sandbox_ops import (
-    LIFECYCLE,
-    READ_ONLY,
-    READ_ONLY_SUFFIXES,
-    RestError,
-    answer_objects,
-    check_output,
-    get_class,
-    get_param,
-    one_object,
-    valid_codes,
-)
-from connectors.itop.sandbox_store import (
+from connectors.itop.dates import parse_itop_date
+from connectors.itop.sandbox.ops import answer_objects, check_output
+from connectors.itop.sandbox.query import one_object, resolve_key, valid_codes
+from connectors.itop.sandbox.schema import (
     ENUMS,
     EXTERNAL_KEYS,
     LABELS,
+    LIFECYCLE,
     PRIORITY,
+    READ_ONLY,
+    READ_ONLY_SUFFIXES,
     TICKET,
-    SandboxStore,
+    RestError,
+    get_class,
+    get_param,
 )
+from connectors.itop.sandbox.store import SandboxStore
 
 _LOGS = ("private_log", "public_log")
 
@@ -117,8 +114,6 @@ def core_apply_stimulus(store: SandboxStore, params: dict, user: dict, version: 
 
 
 def _seconds_since(store: SandboxStore, text: str) -> int:
-    from connectors.itop.dates import parse_itop_date
-
     start = parse_itop_date(text, store.tz) if text else None
     return int((store.now() - start).total_seconds()) if start else 0
 
@@ -159,8 +154,6 @@ def core_create(store: SandboxStore, params: dict, user: dict, version: str) -> 
 
 def core_delete(store: SandboxStore, params: dict, user: dict, version: str) -> dict:
     """``core/delete`` (``simulate: true`` only reports what would go)."""
-    from connectors.itop.sandbox_ops import resolve_key
-
     get_param(params, "comment")
     cls = get_class(params)
     found = resolve_key(store, cls, get_param(params, "key"))
