@@ -3,12 +3,24 @@
 from typing import Any
 
 from connectors.itop.sandbox.query import resolve_key, valid_codes
-from connectors.itop.sandbox.schema import OPERATIONS, RestError, get_class, get_param
+from connectors.itop.sandbox.schema import (
+    CHANGE_CLASSES,
+    CHANGE_FIELDS,
+    OPERATIONS,
+    RestError,
+    get_class,
+    get_param,
+)
 from connectors.itop.sandbox.store import SandboxStore
 
 
 def _output(store: SandboxStore, cls: str, obj: dict[str, Any], spec: str) -> dict[str, Any]:
-    if spec.strip() in ("*", "*+"):
+    star = spec.strip()
+    if star in ("*", "*+") and cls in CHANGE_CLASSES:
+        # "*" gives the attributes of the class asked for, "*+" those of each object's class
+        names = CHANGE_FIELDS[obj["finalclass"] if star == "*+" else cls]
+        return {name: obj.get(name, "") for name in names}
+    if star in ("*", "*+"):
         return {k: v for k, v in obj.items() if k != "id"}
     fields = {}
     for name in (n.strip() for n in spec.split(",")):
@@ -18,6 +30,7 @@ def _output(store: SandboxStore, cls: str, obj: dict[str, Any], spec: str) -> di
 
 
 def check_output(store: SandboxStore, cls: str, spec: Any) -> str:
+    """The ``output_fields`` asked for ("*" by default), each name checked."""
     spec = "*" if spec is None else str(spec)
     if spec.strip() not in ("*", "*+"):
         codes = set(valid_codes(store, cls))
@@ -35,16 +48,17 @@ def answer_objects(
     message: str | None,
     per_object: str,
 ) -> dict[str, Any]:
-    objects = {
-        f"{cls}::{o['id']}": {
+    """iTop's answer listing objects: keyed "Class::id", ``null`` when there are none."""
+    objects = {}
+    for obj in objs:
+        own = obj["finalclass"] if cls in CHANGE_CLASSES else cls  # keyed by the subclass
+        objects[f"{own}::{obj['id']}"] = {
             "code": 0,
             "message": per_object,
-            "class": cls,
-            "key": o["id"],
-            "fields": _output(store, cls, o, spec),
+            "class": own,
+            "key": obj["id"],
+            "fields": _output(store, cls, obj, spec),
         }
-        for o in objs
-    }
     return {"code": 0, "message": message, "objects": objects or None}
 
 
@@ -78,6 +92,12 @@ def core_get(store: SandboxStore, params: dict, user: dict, version: str) -> dic
     """``core/get`` with ``limit``/``page``."""
     cls = get_class(params)
     key = get_param(params, "key")
+    if cls in CHANGE_CLASSES and not user.get("admin"):  # file 93: Service Desk Agent
+        raise RestError(
+            1,
+            f"The current user does not have enough permissions for reading data of class {cls}",
+            objects=True,
+        )
     spec = check_output(store, cls, params.get("output_fields"))
     limit, page = int(params.get("limit") or 0), int(params.get("page", 1) or 0)
     if page < 1:

@@ -1,13 +1,19 @@
 """The sandbox's searches: OQL SELECTs evaluated on the store, and REST keys (id, OQL, criteria)."""
 
 import difflib
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from connectors.itop import oql
-from connectors.itop.sandbox.schema import CLASSES, TICKET, RestError
+from connectors.itop.sandbox.schema import (
+    CHANGE_CLASSES,
+    CHANGE_FIELDS,
+    CLASSES,
+    TICKET,
+    RestError,
+    ServerError,
+)
 from connectors.itop.sandbox.store import SandboxStore
 
 
@@ -20,6 +26,8 @@ def valid_codes(store: SandboxStore, cls: str) -> list[str]:
             "workorders_list",
             "related_request_list",
         ]
+    if cls in CHANGE_CLASSES:
+        return ["id"] + CHANGE_FIELDS[cls]
     codes = {"id", "friendlyname"}
     for obj in store.objects[cls].values():
         codes.update(obj)
@@ -113,28 +121,65 @@ def _compare(left: Any, op: str, right: str) -> bool:
 
 # --- keys ---------------------------------------------------------------------------------
 
+_NUMERIC = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _is_numeric(key: Any) -> bool:
+    """PHP's ``is_numeric``: numbers and numeric strings (not booleans)."""
+    if isinstance(key, bool):
+        return False
+    return isinstance(key, int | float) or (isinstance(key, str) and bool(_NUMERIC.fullmatch(key)))
+
+
+def _php(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return "" if value is None else str(value)
+
 
 def resolve_key(store: SandboxStore, cls: str, key: Any) -> list[dict[str, Any]]:
-    """The objects a key designates: an id, an OQL string or a criteria object."""
+    """The objects a ``core/get`` or ``core/delete`` key designates: an id, OQL or criteria."""
     if isinstance(key, dict):
         return sorted(store.find(cls, key), key=lambda o: int(o["id"]))
-    if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit()):
-        obj = store.objects[cls].get(int(key))
+    if _is_numeric(key):
+        obj = store.get(cls, int(float(key)))
         return [obj] if obj else []
-    return select(store, cls, str(key))
+    if isinstance(key, str):
+        return select(store, cls, key)
+    raise RestError(100, "Error: Wrong format for key")
 
 
-def one_object(store: SandboxStore, cls: str, key: Any, attr: str = "") -> dict[str, Any]:
-    """The single object a key designates, or iTop's error."""
-    prefix = f"{attr}: " if attr else ""
-    found = resolve_key(store, cls, key)
-    if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit()):
-        if not found:
-            raise RestError(100, f"Error: {prefix}Invalid object {cls}::{key}")
+def find_object(
+    store: SandboxStore, cls: str, key: Any, attr: str = "", allow_null: bool = False
+) -> dict[str, Any] | None:
+    """The single object a key designates, as iTop's ``RestUtils::FindObjectFromKey``.
+
+    ``allow_null`` (external keys): 0 designates no object. An empty string is a PHP
+    TypeError on iTop (HTTP 500, file 80).
+    """
+    prefix = f"Error: {attr}: " if attr else "Error: "
+    if isinstance(key, dict):
+        found = resolve_key(store, cls, key)
+        report = ", ".join(f"{k}: {_php(v)} ({_php(v)})" for k, v in key.items())
+        if len(found) != 1:
+            what = "No item found" if not found else f"Several items found ({len(found)})"
+            raise RestError(100, f"{prefix}{what} with criteria: {report}")
         return found[0]
+    if _is_numeric(key):
+        if allow_null and float(key) == 0:
+            return None
+        obj = store.get(cls, int(float(key)))
+        if obj is None:
+            raise RestError(100, f"{prefix}Invalid object {cls}::{key}")
+        return obj
+    if key == "":
+        raise ServerError(f"{attr or 'key'}: empty string")
+    if not isinstance(key, str):
+        raise RestError(100, f"{prefix}Wrong format for key")
+    found = select(store, cls, key)
     if len(found) != 1:
         what = "No item found" if not found else f"Several items found ({len(found)})"
-        raise RestError(100, f"Error: {prefix}{what} with criteria: {json.dumps(key)}")
+        raise RestError(100, f"{prefix}{what} for query: {key}")
     return found[0]
 
 

@@ -5,7 +5,29 @@ from importlib import resources
 from typing import Any
 
 TICKET = "UserRequest"
-CLASSES = ("UserRequest", "Organization", "Person", "Team", "Service", "ServiceSubcategory")
+CHANGE_OP = "CMDBChangeOp"
+# the change-log classes and their parent (core/get on a parent finds its subclasses' objects)
+CHANGE_CLASSES: dict[str, str | None] = {
+    "CMDBChangeOp": None,
+    "CMDBChangeOpCreate": "CMDBChangeOp",
+    "CMDBChangeOpDelete": "CMDBChangeOp",
+    "CMDBChangeOpSetAttribute": "CMDBChangeOp",
+    "CMDBChangeOpSetAttributeScalar": "CMDBChangeOpSetAttribute",
+    "CMDBChangeOpSetAttributeCaseLog": "CMDBChangeOpSetAttribute",
+}
+_OP_HEAD = ["change", "date", "userinfo", "user_id", "objclass", "objkey"]
+_OP_TAIL = ["finalclass", "friendlyname", "change_friendlyname", "user_id_friendlyname"]
+_OP_OWN = {
+    "CMDBChangeOpDelete": ["fclass", "fname"],
+    "CMDBChangeOpSetAttribute": ["attcode"],
+    "CMDBChangeOpSetAttributeScalar": ["attcode", "oldvalue", "newvalue"],
+    "CMDBChangeOpSetAttributeCaseLog": ["attcode", "lastentry"],
+}
+# class -> its attributes in iTop's order (what output_fields "*" gives)
+CHANGE_FIELDS = {cls: _OP_HEAD + _OP_OWN.get(cls, []) + _OP_TAIL for cls in CHANGE_CLASSES}
+OBJECT_CLASSES = ("UserRequest", "Organization", "Person", "Team", "Service", "ServiceSubcategory")
+CLASSES = OBJECT_CLASSES + tuple(CHANGE_CLASSES)
+ROOT_CLASS = {"UserRequest": "Ticket"}  # where CMDBChangeOpDelete files a deletion
 # external key -> (target class, {derived field: field of the target})
 EXTERNAL_KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "org_id": ("Organization", {"org_name": "name", "org_id_friendlyname": "friendlyname"}),
@@ -149,3 +171,19 @@ def get_class(params: dict[str, Any]) -> str:
     if cls not in CLASSES:
         raise RestError(100, f"Error: class: '{cls}' is not a valid class'")
     return cls
+
+
+class ServerError(Exception):
+    """A PHP error in iTop: HTTP 500 with its HTML page (file 80), nothing changed."""
+
+    BODY = "<p>iTop: An error occurred, check server error log for more information.</p>\n"
+    CONTENT_TYPE = "text/html; charset=UTF-8"
+
+
+def is_subclass(cls: str, parent: str) -> bool:
+    """True when ``cls`` is ``parent`` or one of its subclasses (change-log classes)."""
+    while cls:
+        if cls == parent:
+            return True
+        cls = CHANGE_CLASSES.get(cls) or ""
+    return False

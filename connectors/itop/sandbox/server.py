@@ -4,7 +4,6 @@
 (see control.py).
 """
 
-import base64
 import datetime as dt
 import email.utils
 import json
@@ -16,24 +15,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.itop.sandbox import ops, writes
+from connectors.itop.sandbox import rest
 from connectors.itop.sandbox.control import control
 from connectors.itop.sandbox.faults import Faults
-from connectors.itop.sandbox.schema import VERSIONS, RestError
+from connectors.itop.sandbox.schema import ServerError
 from connectors.itop.sandbox.store import SandboxStore
 
 log = logging.getLogger(__name__)
 
 REST_PATH = "/webservices/rest.php"
-HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
-    "list_operations": ops.list_operations,
-    "core/check_credentials": ops.check_credentials,
-    "core/get": ops.core_get,
-    "core/update": writes.core_update,
-    "core/apply_stimulus": writes.core_apply_stimulus,
-    "core/create": writes.core_create,
-    "core/delete": writes.core_delete,
-}
 # A hook sees each request's json_data before it is answered; returning a dict answers it.
 Hook = Callable[[dict[str, Any], SandboxStore], dict[str, Any] | None]
 
@@ -42,9 +32,15 @@ class Sandbox:
     """A sandbox server on ``host:port`` (port 0: a free one), served from a thread."""
 
     def __init__(
-        self, store: SandboxStore | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        store: SandboxStore | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_extension: bool = False,
     ) -> None:
         self.store = store or SandboxStore()
+        self.token_extension = token_extension  # simulate Combodo's authent-token extension
         self.faults = Faults()
         self.hooks: list[Hook] = []
         self.requests = 0
@@ -84,66 +80,8 @@ class Sandbox:
         self.stop()
 
     def answer(self, form: dict[str, str], headers: Any) -> dict[str, Any]:
-        """The JSON answer of one REST request (auth, protocol checks, dispatch)."""
-        user = self._login(form, headers)
-        if user is None:
-            return {"code": 1, "message": "Error: Invalid login"}
-        version = form.get("version")
-        if version is None:
-            return {"code": 2, "message": "Error: Missing parameter 'version' (e.g. '1.0')"}
-        raw = form.get("json_data")
-        if raw is None:
-            return {"code": 3, "message": "Error: Missing parameter 'json_data'"}
-        try:
-            params = json.loads(raw)
-        except ValueError:
-            params = None
-        if not isinstance(params, dict):
-            return {
-                "code": 4,
-                "message": "Error: Parameter json_data is not a valid JSON structure",
-            }
-        if version not in VERSIONS:
-            return {
-                "code": 10,
-                "message": f"Error: There is no service available for version '{version}'",
-            }
-        operation = params.get("operation")
-        if operation is None:
-            return {"code": 100, "message": "Error: Missing parameter 'operation'"}
-        handler = HANDLERS.get(operation)
-        if handler is None:
-            return {
-                "code": 11,
-                "message": f"Error: Unknown verb '{operation}' in version '{version}'",
-            }
-        for hook in list(self.hooks):
-            override = hook(params, self.store)
-            if override is not None:  # a hook may answer in iTop's place (errors mid-scan)
-                return override
-        try:
-            with self.store.lock:
-                return handler(self.store, params, user, version)
-        except RestError as exc:
-            return exc.body()
-        except (TypeError, ValueError, KeyError) as exc:  # malformed parameters
-            return {"code": 100, "message": f"Error: {exc}"}
-
-    def _login(self, form: dict[str, str], headers: Any) -> dict[str, Any] | None:
-        users = self.store.users
-        token = headers.get("Auth-Token") or form.get("auth_token")
-        if token:
-            login = self.store.tokens.get(token)
-            return users.get(login) if login else None
-        login, password = form.get("auth_user"), form.get("auth_pwd")
-        basic = headers.get("Authorization", "")
-        if login is None and basic.lower().startswith("basic "):
-            try:
-                login, _, password = base64.b64decode(basic[6:]).decode().partition(":")
-            except (ValueError, UnicodeDecodeError):
-                return None
-        user = users.get(login or "")
-        return user if user and user.get("password") == password else None
+        """The JSON answer of one REST request (rest.py)."""
+        return rest.answer(self, form, headers)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -200,7 +138,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.sandbox.requests += 1
         if self._fault(form):
             return
-        answer = self.sandbox.answer(form, self.headers)
+        try:
+            answer = self.sandbox.answer(form, self.headers)
+        except ServerError as exc:  # a PHP error on iTop: its HTML page, nothing changed
+            log.debug("sandbox: HTTP 500 (%s)", exc)
+            return self._send(500, ServerError.BODY.encode(), ServerError.CONTENT_TYPE)
         self._send(200, json.dumps(answer).encode())  # ASCII escapes, as PHP's json_encode
 
     def _fault(self, form: dict[str, str]) -> bool:

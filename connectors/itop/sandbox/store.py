@@ -1,13 +1,13 @@
 """The sandbox's data: iTop objects kept as iTop answers them (field values as strings).
 
-A small in-memory iTop: UserRequest tickets with the recorded ``*`` field set, and the
+A small in-memory iTop: UserRequest tickets with the recorded ``*`` field set, the
 Organization, Person, Team, Service and ServiceSubcategory objects their external keys
-point to. Thread-safe (one lock); its clock can be frozen or shifted by tests.
+point to, team memberships, and the change log (history.py). Thread-safe (one lock); its
+clock can be frozen or shifted by tests. Ticket helpers (add, update, move, delete) are in
+tickets.py and reachable as methods.
 """
 
-import copy
 import datetime as dt
-import html
 import json
 import threading
 from pathlib import Path
@@ -15,14 +15,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.itop.dates import ITOP_DATE_FORMAT
-from connectors.itop.html import html_to_text
+from connectors.itop.sandbox import tickets
+from connectors.itop.sandbox.history import History
 from connectors.itop.sandbox.schema import (
-    CLASSES,
+    CHANGE_CLASSES,
+    CHANGE_OP,
     EXTERNAL_KEYS,
-    PRIORITY,
+    OBJECT_CLASSES,
     TICKET,
+    is_subclass,
     recorded_instance,
 )
+
+_PLURAL = {
+    "Organization": "organizations",
+    "Person": "persons",
+    "Team": "teams",
+    "Service": "services",
+    "ServiceSubcategory": "servicesubcategories",
+}
 
 
 class SandboxStore:
@@ -33,6 +44,7 @@ class SandboxStore:
         self.star_fields: list[str] = [k for k in base["tickets"][0] if k != "id"]
         self.filter_codes: list[str] = list(base["userrequest_filter_codes"])
         self.lock = threading.RLock()
+        self.history = History(self)
         self._frozen: dt.datetime | None = None
         self._offset = dt.timedelta(0)
         if isinstance(seed, str | Path):
@@ -42,24 +54,22 @@ class SandboxStore:
     # --- loading ----------------------------------------------------------------------------
 
     def load(self, seed: dict[str, Any]) -> None:
-        """Replace every object by the seed's (same format as data/recorded_instance.json)."""
+        """Replace every object by the seed's (same format as recorded_instance.json)."""
         with self.lock:
             self.tz = ZoneInfo(seed.get("timezone", "Europe/Paris"))
             self.users = {u["login"]: dict(u) for u in seed.get("users", [])}
             self.tokens = {t["token"]: t["login"] for t in seed.get("tokens", [])}
-            self.objects: dict[str, dict[int, dict[str, Any]]] = {c: {} for c in CLASSES}
-            plural = {
-                "Organization": "organizations",
-                "Person": "persons",
-                "Team": "teams",
-                "Service": "services",
-                "ServiceSubcategory": "servicesubcategories",
+            self.objects: dict[str, dict[int, dict[str, Any]]] = {
+                c: {} for c in OBJECT_CLASSES + (CHANGE_OP,)
             }
-            for cls, name in plural.items():
+            for cls, name in _PLURAL.items():
                 for fields in seed.get(name, []):
                     self.put(cls, dict(fields))
             for fields in seed.get("tickets", []):
-                self.put(TICKET, copy.deepcopy(fields))
+                self.put(TICKET, json.loads(json.dumps(fields)))
+            self.memberships = _memberships(seed)
+            self.refresh_links()
+            self.history.load(seed.get("history", {}))
             self.next_id = max(seed.get("next_id", 1), max(self.objects[TICKET], default=0) + 1)
             self.next_ref = max(seed.get("next_ref", 1), self.next_id)
 
@@ -74,19 +84,19 @@ class SandboxStore:
     def dump(self) -> dict[str, Any]:
         """The whole instance as a seed (``--seed`` file format)."""
         with self.lock:
-            return {
+            seed: dict[str, Any] = {
                 "timezone": str(self.tz),
                 "next_id": self.next_id,
                 "next_ref": self.next_ref,
                 "users": list(self.users.values()),
                 "tokens": [{"token": t, "login": u} for t, u in self.tokens.items()],
-                "organizations": list(self.objects["Organization"].values()),
-                "persons": list(self.objects["Person"].values()),
-                "teams": list(self.objects["Team"].values()),
-                "services": list(self.objects["Service"].values()),
-                "servicesubcategories": list(self.objects["ServiceSubcategory"].values()),
-                "tickets": list(self.objects[TICKET].values()),
             }
+            for cls, name in _PLURAL.items():
+                seed[name] = list(self.objects[cls].values())
+            seed["memberships"] = [{"team_id": t, "person_id": p} for t, p in self.memberships]
+            seed["tickets"] = list(self.objects[TICKET].values())
+            seed["history"] = self.history.dump()
+            return json.loads(json.dumps(seed))
 
     # --- clock ------------------------------------------------------------------------------
 
@@ -125,16 +135,45 @@ class SandboxStore:
             return value
         return value.astimezone(self.tz).strftime(ITOP_DATE_FORMAT)
 
+    def parse_date(self, text: str) -> dt.datetime | None:
+        """An iTop date text (local time of the sandbox) as an aware datetime; "" gives None."""
+        if not text:
+            return None
+        return dt.datetime.strptime(text, ITOP_DATE_FORMAT).replace(tzinfo=self.tz)
+
     # --- lookups ----------------------------------------------------------------------------
+
+    def table(self, cls: str) -> list[dict[str, Any]]:
+        """The objects of ``cls``, subclasses included (change-log classes)."""
+        if cls in CHANGE_CLASSES:
+            ops = self.objects[CHANGE_OP].values()
+            return [o for o in ops if is_subclass(o["finalclass"], cls)]
+        return list(self.objects[cls].values())
+
+    def get(self, cls: str, obj_id: Any) -> dict[str, Any] | None:
+        """The object of ``cls`` (or a subclass) with that id, if any."""
+        if cls in CHANGE_CLASSES:
+            op = self.objects[CHANGE_OP].get(int(obj_id))
+            return op if op and is_subclass(op["finalclass"], cls) else None
+        return self.objects[cls].get(int(obj_id))
 
     def find(self, cls: str, criteria: dict[str, Any]) -> list[dict[str, Any]]:
         """Objects of ``cls`` whose fields equal the criteria (case-insensitive, like MySQL)."""
         wanted = {k: str(v).casefold() for k, v in criteria.items()}
         return [
             o
-            for o in self.objects[cls].values()
+            for o in self.table(cls)
             if all(str(o.get(k, "")).casefold() == v for k, v in wanted.items())
         ]
+
+    def user_by_id(self, user_id: Any) -> dict[str, Any] | None:
+        """The User (login account) with that id."""
+        return next((u for u in self.users.values() if str(u["user_id"]) == str(user_id)), None)
+
+    def contact_name(self, user: dict[str, Any] | None) -> str:
+        """What iTop shows as a user's name: its contact's friendly name (else the login)."""
+        contact = self.objects["Person"].get(int((user or {}).get("contact_id", 0)))
+        return contact["friendlyname"] if contact else (user or {}).get("login", "")
 
     def person(self, friendlyname: str, org_id: str = "0") -> str:
         """The id of the person with that name, created when missing."""
@@ -143,19 +182,9 @@ class SandboxStore:
             return found[0]["id"]
         first, _, last = friendlyname.partition(" ")
         new_id = max(self.objects["Person"], default=0) + 1
-        self.put(
-            "Person",
-            {
-                "id": new_id,
-                "friendlyname": friendlyname,
-                "first_name": first,
-                "name": last or first,
-                "email": "",
-                "function": "",
-                "team_list": [],
-                "org_id": org_id,
-            },
-        )
+        fields = {"first_name": first, "name": last or first, "email": "", "function": ""}
+        fields.update(team_list=[], org_id=org_id)
+        self.put("Person", {"id": new_id, "friendlyname": friendlyname, **fields})
         return str(new_id)
 
     def named(self, cls: str, name: str) -> str:
@@ -167,6 +196,7 @@ class SandboxStore:
         extra = {
             "Team": {"email": "", "persons_list": []},
             "Organization": {"code": "", "status": "active"},
+            "Service": {"org_id": "1"},
             "ServiceSubcategory": {
                 "service_id": "1",
                 "service_name": "Op@le",
@@ -185,156 +215,93 @@ class SandboxStore:
         for field, source in derived.items():
             ticket[field] = str(target.get(source, "")) if target else ""
 
-    # --- tickets ----------------------------------------------------------------------------
-
-    def new_ticket(self) -> dict[str, Any]:
-        """A blank UserRequest with the next id and ref, every ``*`` field in iTop's order."""
-        ticket: dict[str, Any] = {"id": str(self.next_id)}
-        for name in self.star_fields:
-            ticket[name] = ""
-        ticket.update(
-            operational_status="ongoing",
-            ref=f"R-{self.next_ref:06d}",
-            status="new",
-            private_log={"entries": []},
-            public_log={"entries": []},
-            contacts_list=[],
-            functionalcis_list=[],
-            workorders_list=[],
-            related_request_list=[],
-            request_type="service_request",
-            impact="3",
-            urgency="4",
-            priority="4",
-            origin="portal",
-            escalation_flag="no",
-            cumulatedpending=0,
-            tto=0,
-            ttr=0,
-            sla_tto_passed="no",
-            sla_tto_over=None,
-            sla_ttr_passed="no",
-            sla_ttr_over=None,
-            resolution_code="assistance",
-            user_satisfaction="1",
-            finalclass=TICKET,
-        )
-        for attr in EXTERNAL_KEYS:
-            self.set_external(ticket, attr, "0")
-        for attr in ("parent_request_id", "parent_incident_id", "parent_change_id"):
-            ticket[attr] = "0"
-        ticket["friendlyname"] = ticket["ref"]
-        self.next_id += 1
-        self.next_ref += 1
-        return ticket
-
-    def add_ticket(self, **spec: Any) -> dict[str, Any]:
-        """Create a ticket from friendly values (names instead of ids); returns its fields.
-
-        Keys: title, description (HTML), status, team, agent, caller, org, service,
-        subcategory, urgency, impact, origin, start_date, last_update, private_log (list of
-        texts), resolution_date, close_date; any other key is stored as an iTop field.
-        """
-        with self.lock:
-            ticket = self.new_ticket()
-            now = self.now_text()
-            org_id = self.named("Organization", spec.pop("org", "Academie d'Amiens"))
-            self.set_external(ticket, "org_id", org_id)
-            self.set_external(
-                ticket, "caller_id", self.person(spec.pop("caller", "Marie Dupont"), org_id)
-            )
-            self.set_external(
-                ticket, "service_id", self.named("Service", spec.pop("service", "Op@le"))
-            )
-            if spec.get("subcategory"):
-                self.set_external(
-                    ticket,
-                    "servicesubcategory_id",
-                    self.named("ServiceSubcategory", spec.pop("subcategory")),
-                )
-            spec.pop("subcategory", None)
-            if spec.get("team"):
-                self.set_external(ticket, "team_id", self.named("Team", spec.pop("team")))
-            spec.pop("team", None)
-            if spec.get("agent"):
-                self.set_external(ticket, "agent_id", self.person(spec.pop("agent")))
-            spec.pop("agent", None)
-            logs = spec.pop("private_log", [])
-            for key in (
-                "start_date",
-                "last_update",
-                "resolution_date",
-                "close_date",
-                "assignment_date",
-            ):
-                if key in spec:
-                    spec[key] = self.date_text(spec[key])
-            ticket.update(start_date=now, last_update=now)
-            ticket.update({k: v for k, v in spec.items() if v is not None})
-            ticket["priority"] = PRIORITY[ticket["impact"]][ticket["urgency"]]
-            for text in logs:
-                self.append_log(
-                    ticket, "private_log", text, self.users.get("admin"), date=ticket["last_update"]
-                )
-            return self.put(TICKET, ticket)
-
-    def update_ticket(self, ticket_id: int, **fields: Any) -> dict[str, Any]:
-        """Change a ticket as someone in iTop would (``team``: a team name; stamps last_update)."""
-        with self.lock:
-            ticket = self.objects[TICKET][int(ticket_id)]
-            if "team" in fields:
-                team = fields.pop("team")
-                self.set_external(ticket, "team_id", self.named("Team", team) if team else "0")
-            ticket.update(fields)
-            ticket["last_update"] = self.now_text()
-            return ticket
-
-    def bulk_load(self, specs: list[dict[str, Any]]) -> int:
-        """Create many tickets at once (see ``add_ticket``); returns how many."""
-        with self.lock:
-            for spec in specs:
-                self.add_ticket(**dict(spec))
-        return len(specs)
-
-    def append_log(
-        self,
-        ticket: dict[str, Any],
-        attr: str,
-        value: Any,
-        user: dict[str, Any] | None,
-        date: str | None = None,
-    ) -> None:
-        """Append a case-log entry: a string is text, ``{"add_item": {...}}`` may be HTML."""
-        if isinstance(value, dict) and isinstance(value.get("add_item"), dict):
-            item = value["add_item"]
-            raw = str(item.get("message", ""))
-            if item.get("format") == "html":
-                text, markup = html_to_text(raw), raw
-            else:
-                text, markup = raw, "<p>" + html.escape(raw, quote=False) + "</p>"
-        else:
-            text = str(value)
-            markup = "<p>" + html.escape(text, quote=False).replace("\n", "<br>") + "</p>"
-        contact = self.objects["Person"].get(int((user or {}).get("contact_id", 0)))
-        ticket[attr]["entries"].append(
-            {
-                "date": date or self.now_text(),
-                "user_login": contact["friendlyname"] if contact else (user or {}).get("login", ""),
-                "user_id": str((user or {}).get("user_id", "0")),
-                "message": text,
-                "message_html": markup,
-            }
-        )
-
     def ordered(self, cls: str) -> list[dict[str, Any]]:
-        """Objects in iTop's default order: tickets by ref descending, others by name."""
-        values = list(self.objects[cls].values())
+        """Objects in iTop's default order: tickets by ref descending, change ops by change,
+        others by name."""
+        values = self.table(cls)
         if cls == TICKET:
             return sorted(values, key=lambda o: o["ref"], reverse=True)
+        if cls in CHANGE_CLASSES:
+            return sorted(values, key=lambda o: (int(o["change"]), int(o["id"])))
         return sorted(values, key=lambda o: str(o.get("friendlyname", "")).casefold())
+
+    # --- teams ------------------------------------------------------------------------------
+
+    def add_member(self, team: str, person: str) -> None:
+        """Make the person (friendly name) a member of the team (name), as iTop's Team form."""
+        with self.lock:
+            pair = (self.named("Team", team), self.person(person))
+            if pair not in self.memberships:
+                self.memberships.append(pair)
+            self.refresh_links()
+
+    def refresh_links(self) -> None:
+        """Rebuild ``persons_list`` of every Team and ``team_list`` of every Person."""
+        teams, persons = self.objects["Team"], self.objects["Person"]
+        for obj in teams.values():
+            obj["persons_list"] = []
+        for obj in persons.values():
+            obj["team_list"] = []
+        for team_id, person_id in self.memberships:
+            team, person = teams.get(int(team_id)), persons.get(int(person_id))
+            if team and person:
+                link = f"{person['friendlyname']} / {team['name']}"
+                team["persons_list"].append(_team_link(person, link))
+                person["team_list"].append(_person_link(team, link))
+        for obj in teams.values():
+            obj["persons_list"].sort(key=lambda lnk: lnk["friendlyname"].casefold())
+        for obj in persons.values():
+            obj["team_list"].sort(key=lambda lnk: lnk["friendlyname"].casefold())
+
+    # --- tickets (tickets.py) ---------------------------------------------------------------
+
+    new_ticket = tickets.new_ticket
+    add_ticket = tickets.add_ticket
+    update_ticket = tickets.update_ticket
+    bulk_load = tickets.bulk_load
+    move_ticket = tickets.move_ticket
+    delete_ticket = tickets.delete_ticket
+    append_log = tickets.append_log
 
 
 def _friendly(cls: str, fields: dict[str, Any]) -> str:
     if cls == "Person":
         return f"{fields.get('first_name', '')} {fields.get('name', '')}".strip()
     return str(fields.get("name", fields.get("id")))
+
+
+def _memberships(seed: dict[str, Any]) -> list[tuple[str, str]]:
+    """The seed's memberships, or (older seeds) those its teams' persons_list show."""
+    if "memberships" in seed:
+        return [(str(m["team_id"]), str(m["person_id"])) for m in seed["memberships"]]
+    return [
+        (str(team["id"]), str(link["person_id"]))
+        for team in seed.get("teams", [])
+        for link in team.get("persons_list", [])
+    ]
+
+
+def _team_link(person: dict[str, Any], link: str) -> dict[str, str]:
+    return {
+        "person_id": person["id"],
+        "person_name": person.get("name", ""),
+        "role_id": "0",
+        "role_name": "",
+        "friendlyname": link,
+        "person_id_friendlyname": person["friendlyname"],
+        "person_id_obsolescence_flag": "",
+        "role_id_friendlyname": "",
+    }
+
+
+def _person_link(team: dict[str, Any], link: str) -> dict[str, str]:
+    return {
+        "team_id": team["id"],
+        "team_name": team["name"],
+        "role_id": "0",
+        "role_name": "",
+        "friendlyname": link,
+        "team_id_friendlyname": team["friendlyname"],
+        "team_id_obsolescence_flag": "",
+        "role_id_friendlyname": "",
+    }
