@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 
-from connectors.itop.sandbox import Sandbox, SandboxStore
+from connectors.itop.sandbox import TICKET, Sandbox, SandboxStore
 from tests.itop_replay import RECORDINGS, load, ordered, prepare, replay
 
 FILES = sorted(p.name for p in RECORDINGS.glob("[0-9]*.json"))
@@ -71,3 +72,24 @@ def test_non_ascii_is_escaped_on_the_wire_like_php(sandbox):
     raw = replay(sandbox, "23_core_get_by_criteria_object.json").content
     assert b"\\u00e0" in raw and "à".encode() not in raw
     json.loads(raw)
+
+
+def _rest(sandbox: Sandbox, data: dict, login: str = "admin", **extra) -> requests.Response:
+    form = {"version": "1.3", "json_data": json.dumps(data), "auth_user": login,
+            "auth_pwd": login, **extra}
+    return requests.post(sandbox.url + "/webservices/rest.php", data=form, timeout=10)
+
+
+def test_generated_tickets_are_seen_by_an_incremental_poll(sandbox):
+    prepare(sandbox, "20_core_get_oql_all_fields.json")
+    now = sandbox.store.now_text()
+    loaded = requests.post(sandbox.url + "/_sandbox/generate", json={"count": 25}, timeout=10)
+    assert loaded.json() == {"loaded": 25}
+    oql = f"SELECT UserRequest WHERE last_update >= '{now}'"
+    get = {"operation": "core/get", "class": TICKET, "key": oql,
+           "output_fields": "start_date,last_update"}
+    answer = _rest(sandbox, get).json()
+    assert answer["message"] == "Found: 25"
+    fields = [o["fields"] for o in answer["objects"].values()]
+    assert {f["last_update"] for f in fields} == {now}
+    assert all(f["start_date"] < now for f in fields)
