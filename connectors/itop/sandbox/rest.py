@@ -88,4 +88,6 @@ def answer(sandbox: "Sandbox", form: dict[str, str], headers: Any) -> dict[str, 
         return exc.body()
     except (TypeError, ValueError, KeyError) as exc:  # malformed parameters
         return {"code": 100, "message": f"Error: {exc}"}
+    if operation == "core/get":
+        sandbox.activity.after_get()  # a busy desk changes tickets between two pages
     return result

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from connectors.itop.sandbox import rest
+from connectors.itop.sandbox.activity import Activity
 from connectors.itop.sandbox.control import control
 from connectors.itop.sandbox.faults import Faults
 from connectors.itop.sandbox.schema import ServerError
@@ -38,9 +39,12 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         token_extension: bool = False,
+        updates_per_get: int = 0,
+        activity_seed: int = 0,
     ) -> None:
         self.store = store or SandboxStore()
         self.token_extension = token_extension  # simulate Combodo's authent-token extension
+        self.activity = Activity(self.store, per_get=updates_per_get, seed=activity_seed)
         self.faults = Faults()
         self.hooks: list[Hook] = []
         self.requests = 0
@@ -68,6 +72,7 @@ class Sandbox:
     def stop(self) -> None:
         """Stop serving and free the port."""
         self.stopping.set()
+        self.activity.stop()
         self.server.shutdown()
         self.server.server_close()
         if self._thread:
