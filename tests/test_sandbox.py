@@ -1,6 +1,6 @@
 """The sandbox answers like the recorded iTop: each recording replayed over HTTP, value for value.
 
-Each file gets the state the instance was in when it was recorded (tests/itop_replay.py), then
+Each file gets the state the instance was in when it was recorded (tests/itop_states.py), then
 its request is sent as it was sent; the HTTP status, the Content-Type, the recorded headers and
 the whole body (values, key order, object order) must be the recorded ones. ``NORMALISE``
 lists the few fields that cannot match, each with the reason.
@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from connectors.itop.sandbox import TICKET, Sandbox, SandboxStore
-from tests.itop_replay import RECORDINGS, load, ordered, prepare, replay
+from tests.itop_replay import RECORDINGS, load, ordered, replay
+from tests.itop_states import prepare
 
 FILES = sorted(p.name for p in RECORDINGS.glob("[0-9]*.json"))
 # Behaviours of files 70-99 not implemented yet: expected to fail until they are.
