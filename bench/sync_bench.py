@@ -16,9 +16,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from connectors.itop.sandbox import Sandbox
-from connectors.itop.sandbox_data import synthetic_tickets
-from connectors.itop.sandbox_store import SandboxStore
+from connectors.itop.sandbox import Sandbox, SandboxStore, synthetic_tickets
 from triage import create_app
 from triage.db import get_engine, get_session, init_db
 from triage.services.ingest import run_poll

@@ -4,7 +4,7 @@ import datetime as dt
 import smtplib
 from email.message import EmailMessage
 
-from connectors.itop.sandbox_store import TICKET, SandboxStore
+from connectors.itop.sandbox import TICKET, SandboxStore
 from triage.demo_data import demo_tickets
 from triage.demo_live import MailSink, TicketActivity
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlmodel import func, select
 
-from connectors.itop.sandbox_data import synthetic_tickets
+from connectors.itop.sandbox import synthetic_tickets
 from triage.models import SyncState, Ticket
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from classifiers.prefix import read_prefix
-from connectors.itop.sandbox_data import synthetic_tickets
+from connectors.itop.sandbox import synthetic_tickets
 from triage.models import RoutingDecision, Ticket
 from triage.services.ingest import run_poll
 from triage.services.routing import classify, route_ticket, route_tickets

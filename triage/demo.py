@@ -13,8 +13,7 @@ import click
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from connectors.itop.sandbox import Sandbox
-from connectors.itop.sandbox_store import SandboxStore
+from connectors.itop.sandbox import Sandbox, SandboxStore
 from triage.db import get_session, init_db
 from triage.demo_data import demo_tickets
 from triage.demo_live import MailSink, TicketActivity

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from connectors.itop.sandbox_store import TICKET, SandboxStore
+from connectors.itop.sandbox import TICKET, SandboxStore
 from triage.demo_data import AGENTS, TEAM_NAMES, VAGUE, load_corpus, ticket_spec
 
 log = logging.getLogger(__name__)

@@ -22,14 +22,18 @@ def quote(value: object) -> str:
 class OqlSyntaxError(ValueError):
     """The query is not in the supported OQL subset."""
 
-    def __init__(self, query: str, token: str | None, position: int) -> None:
+    def __init__(
+        self, query: str, token: str | None, position: int, kind: str | None = None
+    ) -> None:
         self.query = query
         self.token = token
         self.position = position
         if token is None:
             text = f"Unexpected token End of Input - found '0' at 0 in '{query}'"
         else:
-            text = f"Unexpected token {token} - found '{token}' at {position} in '{query}'"
+            # iTop's lexer calls an identifier NAME (file 95: "Unexpected token NAME")
+            name = "NAME" if kind == "id" else token
+            text = f"Unexpected token {name} - found '{token}' at {position} in '{query}'"
         super().__init__(text)
 
 
@@ -110,8 +114,8 @@ class _Parser:
         if not self.peek(kind, text):
             if self.i >= len(self.tokens):
                 raise OqlSyntaxError(self.query, None, 0)
-            _, ttext, pos = self.tokens[self.i]
-            raise OqlSyntaxError(self.query, ttext, pos)
+            tkind, ttext, pos = self.tokens[self.i]
+            raise OqlSyntaxError(self.query, ttext, pos, tkind)
         token = self.tokens[self.i]
         self.i += 1
         return token
@@ -132,9 +136,9 @@ class _Parser:
         if self.peek("kw", "WHERE"):
             self.take("kw", "WHERE")
             result.where = self.or_()
-        if self.i < len(self.tokens):
-            _, text, pos = self.tokens[self.i]
-            raise OqlSyntaxError(self.query, text, pos)
+        if self.i < len(self.tokens):  # e.g. ORDER BY, which OQL does not have (file 95)
+            kind, text, pos = self.tokens[self.i]
+            raise OqlSyntaxError(self.query, text, pos, kind)
         return result
 
     def _alias(self) -> bool:

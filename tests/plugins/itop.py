@@ -1,19 +1,20 @@
 """The iTop sandbox on 127.0.0.1 (a free port), served from a thread, and settings using it.
 
-``itop_sandbox`` holds the recorded instance (10 tickets); ``itop_app`` is the ``app``
-pointed at it with small timeouts and retries.
+``itop_sandbox`` holds the recorded instance (10 tickets) and simulates Combodo's
+authent-token extension (a core iTop has no token login, recordings 97-98), so that the
+client's token mode can be tested; ``itop_app`` is the ``app`` pointed at it with small
+timeouts and retries.
 """
 
 import pytest
 
-from connectors.itop.sandbox import Sandbox
-from connectors.itop.sandbox_store import SandboxStore
+from connectors.itop.sandbox import Sandbox, SandboxStore
 
 
 @pytest.fixture
 def itop_sandbox():
     """A running sandbox seeded with the recorded iTop instance."""
-    sandbox = Sandbox(SandboxStore()).start()
+    sandbox = Sandbox(SandboxStore(), token_extension=True).start()
     try:
         yield sandbox
     finally:

@@ -43,7 +43,11 @@ _ORGS = [
 def synthetic_tickets(
     count: int, *, now: dt.datetime, seed: int = 0, days: int = 90, service: str = "Op@le"
 ) -> list[dict[str, Any]]:
-    """``count`` ticket specs for ``SandboxStore.bulk_load``, created over the last ``days``."""
+    """``count`` ticket specs for ``SandboxStore.bulk_load``, created over the last ``days``.
+
+    Each was last changed at ``now`` (as tickets just loaded into iTop are), so that an
+    incremental poll sees them; their start and resolution dates are in the past.
+    """
     rng = random.Random(seed)
     specs = []
     for n in range(count):
@@ -51,9 +55,8 @@ def synthetic_tickets(
         prefix = rng.choice([queue, queue, queue.lower(), ""])
         title = rng.choice(_SUBJECTS[queue]) + f" (n° {n + 1})"
         start = now - dt.timedelta(seconds=rng.randint(7200, days * 86400))
-        # an hour before ``now`` at the latest, so that a poll right after sees a quiet iTop
         latest = now - dt.timedelta(hours=1)
-        update = min(latest, start + dt.timedelta(seconds=rng.randint(0, 20 * 86400)))
+        handled = min(latest, start + dt.timedelta(seconds=rng.randint(0, 20 * 86400)))
         status = rng.choice(_STATUSES)
         team = (
             None
@@ -73,8 +76,8 @@ def synthetic_tickets(
                 "urgency": rng.choice("1234"),
                 "origin": rng.choice(["mail", "phone", "portal"]),
                 "start_date": start,
-                "last_update": update,
-                "resolution_date": update if status in ("resolved", "closed") else "",
+                "last_update": now,
+                "resolution_date": handled if status in ("resolved", "closed") else "",
             }
         )
     return specs
