@@ -9,8 +9,9 @@ import sqlalchemy.exc
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from triage.config import ConfigError
+from triage.config import ConfigError, get_settings
 from triage.db import get_session, init_db
+from triage.models import TEAMS
 
 
 def _create_app():
@@ -55,7 +56,7 @@ def init_db_command() -> None:
     click.echo(f"Database ready (schema revision {version}).")
     from triage.services.training import ensure_model
 
-    card = ensure_model(config=current_app.config)  # the router needs a model from day one
+    card = ensure_model(settings=get_settings())  # the router needs a model from day one
     click.echo(f"Router model ready ({card['version']}).")
 
 
@@ -73,7 +74,7 @@ def stats_command(as_json: bool, since: dt.datetime | None) -> None:
     from triage.services.stats import backlog_for_app, format_table
 
     table = backlog_for_app(
-        session=get_session(), config=current_app.config, since=since.date() if since else None
+        session=get_session(), settings=get_settings(), since=since.date() if since else None
     )
     if as_json:
         click.echo(json.dumps(table, ensure_ascii=False))
@@ -92,7 +93,7 @@ def poll_command() -> None:
     from triage.services.ingest import run_poll
 
     try:
-        result = run_poll(session=get_session(), config=current_app.config)
+        result = run_poll(session=get_session(), settings=get_settings())
     except ItopError as exc:
         raise click.ClickException(f"iTop sync failed: {exc}") from exc
     watermark = result.watermark.isoformat() if result.watermark else "-"
@@ -140,7 +141,7 @@ def classify_command(file) -> None:
     """Classify JSON lines (FILE or standard input): one answer a line, same order."""
     from triage.services.routing import classify_lines
 
-    for answer in classify_lines(config=current_app.config, lines=file):
+    for answer in classify_lines(settings=get_settings(), lines=file):
         click.echo(json.dumps(answer, ensure_ascii=False))
 
 
@@ -159,7 +160,7 @@ def train_command(exclude_file: str | None, quiet: bool) -> None:
 
     card = train(
         session=get_session(),
-        config=current_app.config,
+        settings=get_settings(),
         progress=not quiet,
         exclude_file=exclude_file,
     )
@@ -185,7 +186,7 @@ def evaluate_command(file: str, as_json: bool) -> None:
     from classifiers.evaluate import format_report
     from triage.services.training import evaluate_file
 
-    report = evaluate_file(config=current_app.config, path=file)
+    report = evaluate_file(settings=get_settings(), path=file)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
@@ -211,19 +212,19 @@ def escalate_command() -> None:
     from triage.services.escalation import check_ages
     from triage.services.outbox import outbox_counts, send_pending
 
-    session = get_session()
-    ages = check_ages(session=session, config=current_app.config)
+    session, settings = get_session(), get_settings()
+    ages = check_ages(session=session, settings=settings)
     click.echo(
         f"Vérification des âges : {ages['national']} escalade(s) au national, "
         f"{ages['warning']} avertissement(s)."
     )
-    if not current_app.config.get("ESCALATION_TO"):
+    if not settings.escalation_to:
         click.echo(
             "Attention : TRIAGE_ESCALATION_TO est vide, les escalades partent sans e-mail.",
             err=True,
         )
     # a manual run retries now, even e-mails waiting for their backoff
-    sent = send_pending(session=session, config=current_app.config, ignore_backoff=True)
+    sent = send_pending(session=session, settings=settings, ignore_backoff=True)
     left = outbox_counts(session=session)
     click.echo(
         f"E-mails : {sent['sent']} envoyé(s), {sent['failed']} en échec, "
@@ -258,7 +259,7 @@ def scheduler_command() -> None:
 )
 @click.option(
     "--team",
-    type=click.Choice(["SI2C", "DRASI", "NATIONAL"], case_sensitive=False),
+    type=click.Choice([team.value for team in TEAMS], case_sensitive=False),
     default=None,
     help="The agent's queue.",
 )

@@ -1,0 +1,90 @@
+"""Settings: one typed object built once, its helpers, and a create_app without side effects."""
+
+import dataclasses
+import typing
+
+import pytest
+
+from triage.config import (
+    DEFAULTS,
+    SETTINGS,
+    ConfigError,
+    Settings,
+    from_environ,
+    get_settings,
+    replace_settings,
+)
+from triage.models import Team
+
+
+def test_every_row_of_the_table_is_a_typed_attribute():
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    hints = typing.get_type_hints(Settings)
+    for setting in SETTINGS:
+        name = setting.key.lower()
+        assert name in fields, name
+        if setting.default is not None:
+            kind = typing.get_origin(hints[name]) or hints[name]
+            assert isinstance(setting.default, kind), name
+    extra = set(fields) - {s.key.lower() for s in SETTINGS}
+    assert extra == {"instance_path", "model_dir", "testing", "router_corpus_files"}
+
+
+def test_defaults_fill_the_gaps_and_strings_are_parsed(tmp_path):
+    settings = Settings.from_mapping(
+        {"INSTANCE_PATH": str(tmp_path), "ESCALATION_DAYS": "20", "ESCALATION_TO": "a@x, b@x"}
+    )
+    assert settings.escalation_days == 20 and settings.escalation_to == ("a@x", "b@x")
+    assert settings.warning_days == DEFAULTS["WARNING_DAYS"]
+    assert settings.database_url == f"sqlite:///{tmp_path / 'triage.db'}"
+    assert settings.model_dir == tmp_path / "models"
+    assert str(settings.tz) == DEFAULTS["ITOP_TIMEZONE"]
+    widened = Settings.from_mapping({"ITOP_TIMEOUT": 2, "WARNING_TO_SI2C": ["s@x"]})
+    assert widened.itop_timeout == 2.0 and widened.warning_to_si2c == ("s@x",)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("ESCALATION_DAYS", "quinze", "TRIAGE_ESCALATION_DAYS: not an integer"),
+        ("ESCALATION_DAYS", 1.5, "TRIAGE_ESCALATION_DAYS: not an integer"),
+        ("ITOP_WRITEBACK", "peut-être", "TRIAGE_ITOP_WRITEBACK: not a boolean"),
+        ("ITOP_SERVICE", 3, "TRIAGE_ITOP_SERVICE: not a string"),
+    ],
+)
+def test_a_value_that_cannot_work_is_refused_with_its_variable(key, value, says):
+    with pytest.raises(ConfigError, match=says):
+        Settings.from_mapping({key: value})
+
+
+def test_team_names_both_ways_and_warning_addresses():
+    settings = Settings.from_mapping(
+        {"TEAM_NATIONAL": "Niveau National ", "WARNING_TO_DRASI": "d@x"}
+    )
+    assert settings.itop_team_of_queue("DRASI") == "DRASI"
+    assert settings.itop_team_of_queue(Team.UNASSIGNED) is None
+    assert settings.queue_of_itop_team("niveau national") is Team.NATIONAL
+    assert settings.queue_of_itop_team("") is None and settings.queue_of_itop_team("Autre") is None
+    assert settings.warning_to("DRASI") == ("d@x",) and settings.warning_to("SI2C") == ()
+    assert settings.warning_to(Team.NATIONAL) == ()
+
+
+def test_secrets_stay_out_of_the_repr():
+    text = repr(Settings.from_mapping({"ITOP_PASSWORD": "pw-1", "SECRET_KEY": "key-1"}))
+    assert "pw-1" not in text and "key-1" not in text
+
+
+def test_the_app_builds_its_settings_once_and_tests_replace_them(app, app_config):
+    settings = get_settings(app)
+    assert settings is get_settings(app)
+    assert settings.database_url == app_config["DATABASE_URL"] and settings.testing
+    with app.app_context():
+        assert get_settings() is settings
+    changed = replace_settings(app, escalation_days=3, secret_key="autre")
+    assert get_settings(app) is changed and changed.escalation_days == 3
+    assert settings.escalation_days == DEFAULTS["ESCALATION_DAYS"]  # frozen: never changed
+    assert app.secret_key == "autre"  # Flask's own key follows
+
+
+def test_environment_parsing():
+    assert from_environ({"TRIAGE_ESCALATION_DAYS": "12", "OTHER": "1"}) == {"ESCALATION_DAYS": 12}
