@@ -1,10 +1,12 @@
 """Settings: one typed object built once, its helpers, and a create_app without side effects."""
 
 import dataclasses
+import logging
 import typing
 
 import pytest
 
+from triage import create_app
 from triage.config import (
     DEFAULTS,
     SETTINGS,
@@ -14,6 +16,7 @@ from triage.config import (
     get_settings,
     replace_settings,
 )
+from triage.config_values import create_secret_key, read_secret_key
 from triage.models import Team
 
 
@@ -88,3 +91,59 @@ def test_the_app_builds_its_settings_once_and_tests_replace_them(app, app_config
 
 def test_environment_parsing():
     assert from_environ({"TRIAGE_ESCALATION_DAYS": "12", "OTHER": "1"}) == {"ESCALATION_DAYS": 12}
+
+
+def test_create_app_writes_nothing_and_leaves_logging_alone(tmp_path, database):
+    instance = tmp_path / "fresh"
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    app = create_app({"INSTANCE_PATH": str(instance), **database})
+    assert not instance.exists()
+    assert root.handlers == handlers and root.level == level
+    assert app.secret_key is None and get_settings(app).secret_key is None
+
+
+def test_the_secret_key_is_created_once_and_read_back(tmp_path):
+    assert read_secret_key(tmp_path) is None
+    path = create_secret_key(tmp_path)
+    key = read_secret_key(tmp_path)
+    assert path == tmp_path / "secret_key" and key and len(key) == 64
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert create_secret_key(tmp_path) is None and read_secret_key(tmp_path) == key
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).secret_key == key
+
+
+@pytest.fixture
+def keyless(use_router):
+    """An app with no secret key at all (no variable, no instance/secret_key yet)."""
+    config = {k: v for k, v in use_router.items() if k != "SECRET_KEY"}
+    return create_app(config)
+
+
+def test_without_a_secret_key_the_web_app_says_what_to_do(keyless):
+    client = keyless.test_client()
+    page = client.get("/login")
+    assert page.status_code == 503
+    text = page.get_data(as_text=True)
+    assert "triage init-db" in text and "TRIAGE_SECRET_KEY" in text and "clé secrète" in text
+    assert client.get("/assets/style.css").status_code == 200
+    for path in ("/api/v1/tickets", "/healthz"):
+        answer = client.get(path)
+        assert answer.status_code == 503
+        assert answer.get_json()["error"] == "secret_key_missing"
+        assert "triage init-db" in answer.get_json()["message"]
+
+
+def test_init_db_creates_the_secret_key_and_the_commands_work_without_one(keyless):
+    runner = keyless.test_cli_runner()
+    assert runner.invoke(args=["stats", "--json"]).exit_code != 0  # no schema yet, but no key
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "Secret key written to" in result.output
+    key = read_secret_key(keyless.instance_path)
+    assert key and create_app({"INSTANCE_PATH": keyless.instance_path}).secret_key == key
+    again = runner.invoke(args=["init-db"])
+    assert again.exit_code == 0 and "Secret key written" not in again.output
+    assert read_secret_key(keyless.instance_path) == key
+    stats = runner.invoke(args=["stats", "--json"])
+    assert stats.exit_code == 0, stats.output

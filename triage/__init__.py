@@ -1,6 +1,5 @@
 """triage: support-ticket triage for the Op@le assistance desk."""
 
-import logging
 import os
 from typing import Any
 
@@ -10,7 +9,11 @@ from triage import config, config_values
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask app: defaults, instance/config.py, TRIAGE_* variables, test dict."""
+    """Build the Flask app: defaults, instance/config.py, TRIAGE_* variables, test dict.
+
+    No side effect: nothing is written (the secret key is created by ``triage init-db``),
+    logging is left to the process (the ``triage`` command, gunicorn).
+    """
     instance_path = config.instance_path_from_env()
     if test_config and test_config.get("INSTANCE_PATH"):
         instance_path = os.path.abspath(test_config["INSTANCE_PATH"])
@@ -22,12 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config["INSTANCE_PATH"] = instance_path
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config_values.load_or_create_secret_key(instance_path)
-
-    if not app.debug and not app.testing and not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        app.config["SECRET_KEY"] = config_values.read_secret_key(instance_path)
 
     from triage import api, auth, cli, db, web
 

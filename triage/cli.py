@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import logging
 import sys
 
 import click
@@ -10,8 +11,16 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from triage.config import ConfigError, get_settings
+from triage.config_values import create_secret_key
 from triage.db import get_session, init_db
 from triage.models import TEAMS
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging() -> None:
+    """Log INFO and up to standard error, one line each (unless logging is set up already)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 
 def _create_app():
@@ -37,6 +46,8 @@ def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
     text = str(exc.orig) if exc.orig is not None else str(exc)
     if "no such table" in text or "does not exist" in text:
         return f"the database has no triage schema ({text}): run `triage init-db` first"
+    if "unable to open database file" in text:  # SQLite, its folder missing
+        return f"the database file cannot be opened ({text}): run `triage init-db` first"
     return f"the database cannot be used: {text.strip()}"
 
 
@@ -44,6 +55,7 @@ def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """triage: support-ticket triage for the Op@le assistance desk."""
+    configure_logging()  # this process's logging: the app factory sets up none
     # with_appcontext builds the app from this ScriptInfo (settings from TRIAGE_* variables)
     ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False)
 
@@ -51,12 +63,18 @@ def main(ctx: click.Context) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create or upgrade the database schema (safe to run again)."""
+    """Create or upgrade the database schema, the secret key and a first model (safe to rerun)."""
+    settings = get_settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)  # the SQLite file's home
     version = init_db()
     click.echo(f"Database ready (schema revision {version}).")
+    if not settings.secret_key:  # TRIAGE_SECRET_KEY or instance/config.py win over the file
+        path = create_secret_key(settings.instance_path)
+        if path is not None:
+            click.echo(f"Secret key written to {path}.")
     from triage.services.training import ensure_model
 
-    card = ensure_model(settings=get_settings())  # the router needs a model from day one
+    card = ensure_model(settings=settings)  # the router needs a model from day one
     click.echo(f"Router model ready ({card['version']}).")
 
 
@@ -243,6 +261,7 @@ def scheduler_command() -> None:
     """Run the scheduler's jobs until SIGTERM/SIGINT (poll, ages, e-mails, snapshots)."""
     from triage.scheduler import run
 
+    configure_logging()  # the job process logs one line per run, however it was started
     sys.exit(run(current_app._get_current_object()))
 
 

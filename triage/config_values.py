@@ -105,19 +105,23 @@ def default_database_url(instance_path: str | os.PathLike) -> str:
     return "sqlite:///" + os.path.join(instance_path, "triage.db")
 
 
-def load_or_create_secret_key(instance_path: str | os.PathLike) -> str:
-    """Read the instance's secret key, creating it once (atomically) when missing."""
-    path = Path(instance_path) / SECRET_KEY_FILE
+def read_secret_key(instance_path: str | os.PathLike) -> str | None:
+    """The key of instance/secret_key, None when the file is missing or empty."""
     try:
-        return path.read_text().strip()
+        return (Path(instance_path) / SECRET_KEY_FILE).read_text().strip() or None
     except FileNotFoundError:
-        pass
+        return None
+
+
+def create_secret_key(instance_path: str | os.PathLike) -> Path | None:
+    """Write a new instance/secret_key unless there is one; its path when written now."""
+    path = Path(instance_path) / SECRET_KEY_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        # O_EXCL: when two workers start at once, the first key written wins for both.
+        # O_EXCL: when two processes run this at once, the first key written wins for both
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text().strip()
+        return None
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return path

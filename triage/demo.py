@@ -16,6 +16,7 @@ from werkzeug.serving import run_simple
 from connectors.itop.sandbox import Sandbox
 from connectors.itop.sandbox_store import SandboxStore
 from triage.config import get_settings, replace_settings
+from triage.config_values import create_secret_key, read_secret_key
 from triage.db import get_session, init_db
 from triage.demo_data import demo_tickets
 from triage.demo_live import MailSink, TicketActivity
@@ -59,8 +60,13 @@ def prepare_app(app: Flask, sandbox: Sandbox, mail: MailSink) -> Path:
     database = instance / "demo.db"
     for suffix in ("", "-wal", "-shm"):  # each run starts from the sandbox's fresh data
         Path(str(database) + suffix).unlink(missing_ok=True)
+    key = get_settings(app).secret_key
+    if not key:  # as `triage init-db` does: the web app needs one
+        create_secret_key(instance)
+        key = read_secret_key(instance)
     replace_settings(
         app,
+        secret_key=key,
         database_url=f"sqlite:///{database}",
         database_schema=None,
         itop_url=sandbox.url,
