@@ -15,6 +15,7 @@ from triage.config import (
     from_environ,
     get_settings,
     replace_settings,
+    unknown_variables,
 )
 from triage.config_values import create_secret_key, read_secret_key
 from triage.models import Team
@@ -53,6 +54,8 @@ def test_defaults_fill_the_gaps_and_strings_are_parsed(tmp_path):
         ("ESCALATION_DAYS", 1.5, "TRIAGE_ESCALATION_DAYS: not an integer"),
         ("ITOP_WRITEBACK", "peut-être", "TRIAGE_ITOP_WRITEBACK: not a boolean"),
         ("ITOP_SERVICE", 3, "TRIAGE_ITOP_SERVICE: not a string"),
+        ("ITOP_TIMEZONE", "Europe/Pariss", "TRIAGE_ITOP_TIMEZONE: unknown time zone"),
+        ("DATABASE_URL", "notaurl", "TRIAGE_DATABASE_URL: not a SQLAlchemy URL"),
     ],
 )
 def test_a_value_that_cannot_work_is_refused_with_its_variable(key, value, says):
@@ -89,8 +92,30 @@ def test_the_app_builds_its_settings_once_and_tests_replace_them(app, app_config
     assert app.secret_key == "autre"  # Flask's own key follows
 
 
-def test_environment_parsing():
-    assert from_environ({"TRIAGE_ESCALATION_DAYS": "12", "OTHER": "1"}) == {"ESCALATION_DAYS": 12}
+def test_environment_parsing_and_unknown_variables():
+    env = {
+        "TRIAGE_ESCALATION_DAYS": "12",
+        "TRIAGE_ESCALATON_DAYS": "20",
+        "TRIAGE_INSTANCE_PATH": "/srv/x",
+        "TRIAGE_TEST_DATABASE_URL": "postgresql+psycopg://x/y",
+        "TRIAGE_ZZZ": "1",
+        "OTHER": "1",
+    }
+    assert from_environ(env) == {"ESCALATION_DAYS": 12}
+    assert unknown_variables(env) == [
+        "unknown setting TRIAGE_ESCALATON_DAYS ignored: did you mean TRIAGE_ESCALATION_DAYS?",
+        "unknown setting TRIAGE_ZZZ ignored",
+    ]
+
+
+def test_a_mistyped_variable_is_named_at_app_start(app_config, monkeypatch, caplog):
+    monkeypatch.setenv("TRIAGE_WARNNG_DAYS", "5")
+    with caplog.at_level(logging.WARNING, logger="triage.config"):
+        create_app(app_config)
+    lines = [r.getMessage() for r in caplog.records if "TRIAGE_WARNNG_DAYS" in r.getMessage()]
+    assert lines == [
+        "unknown setting TRIAGE_WARNNG_DAYS ignored: did you mean TRIAGE_WARNING_DAYS?"
+    ]
 
 
 def test_create_app_writes_nothing_and_leaves_logging_alone(tmp_path, database):

@@ -39,6 +39,8 @@ class TriageGroup(click.Group):
             raise click.ClickException(f"invalid setting: {exc}") from exc
         except sqlalchemy.exc.DBAPIError as exc:
             raise click.ClickException(_database_error(exc)) from exc
+        except sqlalchemy.exc.ArgumentError as exc:  # e.g. a URL naming an unknown driver
+            raise click.ClickException(f"invalid setting: TRIAGE_DATABASE_URL: {exc}") from exc
 
 
 def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:

@@ -8,18 +8,21 @@ builds ONE frozen :class:`Settings` from it, kept in ``app.extensions``
 """
 
 import dataclasses
+import difflib
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from triage.config_values import (  # ConfigError: raised here too, from triage.config
-    ConfigError,  # noqa: F401
+from triage.config_values import (
+    ConfigError,
     Setting,
     coerce,
     default_database_url,
@@ -35,6 +38,8 @@ from triage.models import Team
 log = logging.getLogger(__name__)
 
 ENV_PREFIX = "TRIAGE_"
+# TRIAGE_* variables that are no setting of the app but are read elsewhere (tests, bench)
+OTHER_VARIABLES = ("INSTANCE_PATH", "TEST_DATABASE_URL", "BENCH_DATABASE_URL")
 _EXT = "triage_settings"
 
 
@@ -165,6 +170,21 @@ class Settings:
     testing: bool  #: Flask's TESTING
     router_corpus_files: tuple[str, ...] | None  #: corpus files instead of the shipped ones
 
+    def __post_init__(self) -> None:
+        """Refuse a database URL or a time zone that cannot work."""
+        try:
+            make_url(self.database_url)
+        except ArgumentError as exc:  # the value is not echoed: it may hold a password
+            raise ConfigError(
+                "TRIAGE_DATABASE_URL: not a SQLAlchemy URL (dialect+driver://user:password"
+                "@host/database, or sqlite:///path/to/triage.db)"
+            ) from exc
+        try:
+            ZoneInfo(self.itop_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            zone = self.itop_timezone
+            raise ConfigError(f"TRIAGE_ITOP_TIMEZONE: unknown time zone {zone!r}") from exc
+
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
         """The Settings of a merged mapping (``app.config``): the table's defaults fill the
@@ -228,8 +248,23 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return values
 
 
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line per TRIAGE_* variable that triage does not know, naming the closest one."""
+    environ = os.environ if environ is None else environ
+    known = [ENV_PREFIX + key for key in (*DEFAULTS, *OTHER_VARIABLES)]
+    lines = []
+    for name in sorted(environ):
+        if name.startswith(ENV_PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f": did you mean {close[0]}?" if close else ""
+            lines.append(f"unknown setting {name} ignored{hint}")
+    return lines
+
+
 def init_app(app: Flask) -> Settings:
-    """Build the app's Settings once from ``app.config``."""
+    """Build the app's Settings once from ``app.config`` (and warn of unknown variables)."""
+    for line in unknown_variables():
+        log.warning(line)
     settings = Settings.from_mapping(app.config)
     app.extensions[_EXT] = settings
     return settings
