@@ -134,14 +134,7 @@ def _sync(
             expected, number = None, 1
             continue
         expected = page.total
-        _upsert(
-            session=session,
-            settings=settings,
-            objects=page.objects,
-            tz=tz,
-            seen=seen,
-            result=result,
-        )
+        _upsert(session=session, settings=settings, objects=page.objects, seen=seen, result=result)
         session.commit()
         if len(page.objects) < size or number * size >= page.total:
             break
@@ -203,7 +196,6 @@ def _upsert(
     session: Session,
     settings: Settings,
     objects: list[ItopObject],
-    tz: ZoneInfo,
     seen: dict[int, str],
     result: SyncResult,
 ) -> None:
@@ -227,7 +219,7 @@ def _upsert(
     for obj in fresh:
         seen[obj.key] = obj.fields.get("last_update") or ""
         ticket = existing.get(obj.key)
-        values = ticket_values(obj, tz, ticket)
+        values = ticket_values(obj, settings.tz, ticket)
         if ticket is None:
             new_rows.append({**values, "last_seen_at": now})
             continue
