@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from classifiers.corpus import load_corpus
+from triage.config import Settings
 from triage.services.routing import classify, classify_lines
 from triage.services.training import ensure_model, get_router
 
@@ -34,9 +35,9 @@ def _lines(count: int) -> list[str]:
 def main() -> int:
     """Time the command end to end, the service in process, and single classifications."""
     with tempfile.TemporaryDirectory() as instance:
-        config = {"MODEL_DIR": str(Path(instance) / "models")}
+        settings = Settings.from_mapping({"MODEL_DIR": str(Path(instance) / "models")})
         started = time.perf_counter()
-        card = ensure_model(config=config)
+        card = ensure_model(settings=settings)
         print(
             f"model {card['version']} ({card['kind']}, {card['data']['tickets']} tickets) "
             f"built in {time.perf_counter() - started:.1f} s"
@@ -74,9 +75,9 @@ def main() -> int:
             f"{time.perf_counter() - started:.2f} s -> {one.stdout.strip()}"
         )
 
-        get_router(config)  # loaded once per process, as in the web app
+        get_router(settings)  # loaded once per process, as in the web app
         started, cpu = time.perf_counter(), time.process_time()
-        count = sum(1 for _ in classify_lines(config=config, lines=lines))
+        count = sum(1 for _ in classify_lines(settings=settings, lines=lines))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(
             f"in process (model loaded): {count} tickets in {elapsed:.2f} s, "
@@ -87,7 +88,7 @@ def main() -> int:
         for line in lines[:200]:
             item = json.loads(line)
             started = time.perf_counter()
-            classify(config=config, title=item["title"], description=item["description"])
+            classify(settings=settings, title=item["title"], description=item["description"])
             times.append(time.perf_counter() - started)
         print(
             f"one classification in process: median {statistics.median(times) * 1000:.2f} ms, "
@@ -98,7 +99,10 @@ def main() -> int:
             item = json.loads(line)
             started = time.perf_counter()
             classify(
-                config=config, title=item["title"], description=item["description"], explain=True
+                settings=settings,
+                title=item["title"],
+                description=item["description"],
+                explain=True,
             )
             explained.append(time.perf_counter() - started)
         print(

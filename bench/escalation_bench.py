@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.plugins.factories import make_ticket  # noqa: E402
 from tests.plugins.smtp import SMTPServer  # noqa: E402
 from triage import create_app  # noqa: E402
+from triage.config import get_settings  # noqa: E402
 from triage.db import get_session, init_db  # noqa: E402
 from triage.models import utcnow  # noqa: E402
 from triage.services.escalation import check_ages  # noqa: E402
@@ -60,10 +61,10 @@ def main() -> None:
             session.add_all(batch)
             session.commit()
         clock = time.perf_counter()
-        check_ages(session=session, config=app.config, now=now - dt.timedelta(days=20))
+        check_ages(session=session, settings=get_settings(app), now=now - dt.timedelta(days=20))
         print(f"age check, nothing due, {TOTAL} tickets: {time.perf_counter() - clock:.3f} s")
         clock = time.perf_counter()
-        counts = check_ages(session=session, config=app.config, now=now)
+        counts = check_ages(session=session, settings=get_settings(app), now=now)
         spent = time.perf_counter() - clock
         print(
             f"escalation of {counts['national']} tickets: {spent:.2f} s "
@@ -72,7 +73,7 @@ def main() -> None:
         clock = time.perf_counter()
         sent = 0
         while True:
-            done = send_pending(session=session, config=app.config)
+            done = send_pending(session=session, settings=get_settings(app))
             sent += done["sent"]
             if not done["claimed"]:
                 break

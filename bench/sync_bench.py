@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from connectors.itop.sandbox import Sandbox, SandboxStore, synthetic_tickets
 from triage import create_app
+from triage.config import get_settings
 from triage.db import get_engine, get_session, init_db
 from triage.services.ingest import run_poll
 
@@ -43,10 +44,10 @@ def bench(url: str | None, tickets: int, page_size: int, instance: str) -> None:
         try:
             with app.app_context():
                 started = time.perf_counter()
-                first = run_poll(session=get_session(), config=app.config)
+                first = run_poll(session=get_session(), settings=get_settings(app))
                 first_s = time.perf_counter() - started
                 started = time.perf_counter()
-                empty = run_poll(session=get_session(), config=app.config)
+                empty = run_poll(session=get_session(), settings=get_settings(app))
                 empty_s = time.perf_counter() - started
         finally:
             get_engine(app).dispose()
@@ -79,7 +80,7 @@ def main() -> None:
 
         app = create_app({"INSTANCE_PATH": instance, "TESTING": True,
                           "DATABASE_URL": f"sqlite:///{instance}/warm.db"})
-        ensure_model(config=app.config)
+        ensure_model(settings=get_settings(app))
         if not args.skip_sqlite:
             bench(None, args.tickets, args.page_size, instance)
         if pg:

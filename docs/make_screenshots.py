@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from classifiers.corpus import load_corpus  # noqa: E402
 from triage import create_app  # noqa: E402
+from triage.config import get_settings  # noqa: E402
 from triage.db import get_session, init_db  # noqa: E402
 from triage.models import (  # noqa: E402
     BacklogSnapshot,
@@ -131,7 +132,7 @@ def wrong_prefix_ticket(app, now: dt.datetime) -> Ticket:
         if record["team"] != "DRASI" or record.get("prefix") != "SI2C" or not _text_ok(record):
             continue
         line = classify(
-            config=app.config,
+            settings=get_settings(app),
             title=record["title"],
             description=record["description"],
             explain=True,
@@ -167,14 +168,14 @@ def seed(app, rng: random.Random) -> None:
     session.add_all(tickets)
     session.commit()
     for ticket in tickets:
-        route_ticket(session=session, ticket=ticket, config=app.config)
+        route_ticket(session=session, ticket=ticket, settings=get_settings(app))
     session.commit()
     for decision in session.query(RoutingDecision).all():  # routed minutes after creation
         decision.at = session.get(Ticket, decision.ticket_id).created_at + dt.timedelta(minutes=3)
     session.commit()
     past_escalations(session)
     agents_decide(app, session, tickets, rng)
-    check_ages(session=session, config=app.config, now=now)
+    check_ages(session=session, settings=get_settings(app), now=now)
     backdate_escalations(app, session)
     send_back_from_national(app, session, rng)
     add_snapshots(session, now)
@@ -196,7 +197,7 @@ def agents_decide(app, session, tickets, rng) -> None:
         login = "c.martin" if ticket.team == "DRASI" else "a.petit"
         requalify(
             session=session,
-            config=app.config,
+            settings=get_settings(app),
             ticket=ticket,
             team=team,
             actor=login,
@@ -209,7 +210,8 @@ def agents_decide(app, session, tickets, rng) -> None:
 
 def backdate_escalations(app, session) -> None:
     """The age check ran today on old tickets: date each step when it was really due."""
-    days = {"warning": app.config["WARNING_DAYS"], "national": app.config["ESCALATION_DAYS"]}
+    settings = get_settings(app)
+    days = {"warning": settings.warning_days, "national": settings.escalation_days}
     for escalation in session.query(Escalation).all():
         ticket = session.get(Ticket, escalation.ticket_id)
         when = ticket.created_at + dt.timedelta(days=days.get(escalation.level, 15), hours=2)
@@ -244,7 +246,7 @@ def send_back_from_national(app, session, rng) -> None:
     for ticket in drasi[:3]:
         requalify(
             session=session,
-            config=app.config,
+            settings=get_settings(app),
             ticket=ticket,
             team="DRASI",
             actor="n.girard",
@@ -356,7 +358,7 @@ def main() -> None:
         )
         with app.app_context():
             init_db()
-            ensure_model(config=app.config)
+            ensure_model(settings=get_settings(app))
             seed(app, random.Random(20261128))
         server = make_server("127.0.0.1", 0, app)
         thread = threading.Thread(target=server.serve_forever, daemon=True)

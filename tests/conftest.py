@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from triage import create_app
+from triage.config import get_settings
 from triage.db import get_session, init_db
 
 # Each area keeps its fixtures in a plugin module of its own.
@@ -41,7 +42,11 @@ def database(tmp_path):
 
 @pytest.fixture
 def app_config(tmp_path, database):
-    """The test settings; tests may change them before ``app`` is built."""
+    """The test settings; tests may change them before ``app`` is built.
+
+    Once the app exists its Settings are frozen: a test changes them with
+    ``triage.config.replace_settings(app, name=value)``, which returns the new Settings.
+    """
     instance = tmp_path / "instance"
     instance.mkdir()
     return {
@@ -63,6 +68,12 @@ def app(app_config):
     from triage.db import get_engine
 
     get_engine(app).dispose()
+
+
+@pytest.fixture
+def settings(app):
+    """The app's Settings as ``create_app`` built them (``replace_settings`` gives new ones)."""
+    return get_settings(app)
 
 
 @pytest.fixture

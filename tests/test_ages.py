@@ -1,15 +1,18 @@
 """Ticket ages: calendar days, French working days (holidays, weekends), Alsace-Moselle."""
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
 from tests.plugins.factories import make_ticket
+from triage.config import Settings, replace_settings
 from triage.models import Escalation, Ticket
-from triage.services.ages import age_days, config_age_days, is_working_day, overdue_cutoff
+from triage.services.ages import age_days, is_working_day, overdue_cutoff, settings_age_days
 from triage.services.escalation import check_ages, decide_level, thresholds
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -45,7 +48,7 @@ def test_alsace_moselle_adds_good_friday():
     assert age_days(created, now, working_days=True) == 2  # Friday and Tuesday
     assert age_days(created, now, working_days=True, alsace_moselle=True) == 1
     config = {"WORKING_DAYS": True, "ALSACE_MOSELLE": True, "ITOP_TIMEZONE": "Europe/Paris"}
-    assert config_age_days(created, now, config) == 1
+    assert settings_age_days(created, now, Settings.from_mapping(config)) == 1
 
 
 def test_working_day_cutoff_matches_the_age():
@@ -57,7 +60,7 @@ def test_working_day_cutoff_matches_the_age():
     assert age_days(paris(2026, 7, 15, 0, 1), now, working_days=True) == 3
 
 
-@settings(max_examples=200, deadline=None)
+@hypothesis_settings(max_examples=200, deadline=None)
 @given(
     created=st.datetimes(min_value=dt.datetime(2025, 11, 1), max_value=dt.datetime(2026, 12, 31)),
     elapsed=st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=60)),
@@ -74,24 +77,28 @@ def test_cutoff_and_age_agree(created, elapsed, days, alsace):
 
 
 def test_escalation_counts_working_days_when_asked(app, session):
-    app.config.update(
-        WORKING_DAYS=True, ESCALATION_DAYS=4, WARNING_DAYS=2, ESCALATION_TO=["national@example.org"]
+    settings = replace_settings(
+        app,
+        working_days=True,
+        escalation_days=4,
+        warning_days=2,
+        escalation_to=("national@example.org",),
     )
     ticket = make_ticket(team="DRASI", created_at=paris(2026, 7, 13, 10, 0))
     session.add(ticket)
     session.commit()
     # Sunday 19: 3 working days (the 14th and the weekend do not count): not yet
     assert (
-        check_ages(session=session, config=app.config, now=paris(2026, 7, 19, 18))["national"] == 0
+        check_ages(session=session, settings=settings, now=paris(2026, 7, 19, 18))["national"] == 0
     )
     # calendar days would have escalated it on Saturday already
     saturday = paris(2026, 7, 18, 12)
     for working, level in ((True, None), (False, "national")):
-        config = {**app.config, "WORKING_DAYS": working}
-        limits = thresholds(now=saturday, config=config)
-        assert decide_level(ticket=ticket, limits=limits, config=config) == level
+        rule = dataclasses.replace(settings, working_days=working)
+        limits = thresholds(now=saturday, settings=rule)
+        assert decide_level(ticket=ticket, limits=limits, settings=rule) == level
     # Monday 20: the 4th working day
-    counts = check_ages(session=session, config=app.config, now=paris(2026, 7, 20, 9))
+    counts = check_ages(session=session, settings=settings, now=paris(2026, 7, 20, 9))
     assert counts["national"] == 1
     escalation = session.exec(select(Escalation)).one()
     assert (escalation.rule, escalation.threshold_days, escalation.age_days) == ("working", 4, 4)

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from tests.plugins.factories import make_ticket, seed_backlog
+from triage.config import replace_settings
 from triage.models import ItopWrite, RoutingDecision, SyncState, Ticket, utcnow
 
 TICKET_KEYS = {
@@ -166,7 +167,7 @@ def test_requalify_moves_the_ticket_and_records_who_and_why(api, session, seeded
 def test_requalify_is_written_back_when_enabled(
     app_config, session, ticket_factory, tokens, client
 ):
-    client.application.config["ITOP_WRITEBACK"] = True
+    replace_settings(client.application, itop_writeback=True)
     ticket = ticket_factory(ref="R-WB", team="UNASSIGNED")
     response = client.post(
         "/api/v1/tickets/R-WB/requalify",

@@ -39,3 +39,26 @@ def test_an_invalid_setting_is_named(tmp_path):
     assert result.returncode == 1
     assert "TRIAGE_ESCALATION_DAYS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_url_that_is_no_url_is_one_line(tmp_path):
+    result = _triage(["stats"], tmp_path, TRIAGE_DATABASE_URL="notaurl")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: invalid setting: TRIAGE_DATABASE_URL: not a SQLAlchemy URL")
+
+
+def test_a_mistyped_variable_is_named_once_with_the_closest_setting(tmp_path):
+    result = _triage(["stats"], tmp_path, TRIAGE_ESCALATON_DAYS="20")
+    warnings = [line for line in result.stderr.splitlines() if "TRIAGE_ESCALATON_DAYS" in line]
+    assert len(warnings) == 1
+    assert "WARNING" in warnings[0] and "did you mean TRIAGE_ESCALATION_DAYS?" in warnings[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_the_known_variables_raise_no_warning(tmp_path):
+    result = _triage(
+        ["stats"], tmp_path, TRIAGE_TEST_DATABASE_URL="sqlite://", TRIAGE_ESCALATION_DAYS="20"
+    )
+    assert "unknown setting" not in result.stderr

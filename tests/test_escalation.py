@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from tests.plugins.factories import make_ticket, seed_backlog
+from triage.config import get_settings, replace_settings
 from triage.db import session_scope
 from triage.models import Escalation, ItopWrite, OutboxMessage, RoutingDecision, Ticket, utcnow
 from triage.services.escalation import check_ages, team_durations
@@ -89,9 +90,9 @@ def test_seed_case_sends_26_escalations_once(runner, session, smtp_server):
     assert len(smtp_server.messages) == 26
 
 
-def test_closed_national_and_other_services_never_escalated(session, app):
+def test_closed_national_and_other_services_never_escalated(session, settings):
     _load_seed(session)
-    check_ages(session=session, config=app.config)
+    check_ages(session=session, settings=settings)
     escalated_ids = {e.ticket_id for e in session.exec(select(Escalation))}
     tickets = {t.id: t for t in session.exec(select(Ticket))}
     for ticket_id in escalated_ids:
@@ -130,7 +131,7 @@ def test_smtp_down_keeps_all_26_then_sends_them_once(runner, session, smtp_serve
 
 
 def test_warning_goes_to_the_owning_team_once(app, session, smtp_server):
-    app.config["WARNING_TO_DRASI"] = [DRASI]
+    settings = replace_settings(app, warning_to_drasi=(DRASI,))
     now = utcnow()
     drasi = make_ticket(team="DRASI", created_at=now - dt.timedelta(days=12))
     si2c = make_ticket(team="SI2C", created_at=now - dt.timedelta(days=12))  # no SI2C address
@@ -140,8 +141,8 @@ def test_warning_goes_to_the_owning_team_once(app, session, smtp_server):
     from triage.services.outbox import send_pending
 
     for _ in range(3):
-        counts = check_ages(session=session, config=app.config, now=now)
-        send_pending(session=session, config=app.config)
+        counts = check_ages(session=session, settings=settings, now=now)
+        send_pending(session=session, settings=settings)
     warned = smtp_server.to(DRASI)
     assert len(warned) == 1 and drasi.ref in warned[0]["Subject"]
     assert warned[0]["Message-ID"] == f"<escalation-warning-{drasi.ref}@triage>"
@@ -152,13 +153,13 @@ def test_warning_goes_to_the_owning_team_once(app, session, smtp_server):
 
     # past the limit the same ticket is escalated, and the team is not warned again
     later = now + dt.timedelta(days=4)
-    assert check_ages(session=session, config=app.config, now=later)["national"] == 2
-    send_pending(session=session, config=app.config, now=later)
+    assert check_ages(session=session, settings=settings, now=later)["national"] == 2
+    send_pending(session=session, settings=settings, now=later)
     assert len(smtp_server.to(DRASI)) == 1
     assert {_ref_of(m) for m in smtp_server.to(NATIONAL)} == {drasi.ref, si2c.ref}
 
 
-def test_requalified_ticket_keeps_its_age_and_history_shows_team_time(app, session):
+def test_requalified_ticket_keeps_its_age_and_history_shows_team_time(settings, session):
     now = utcnow()
     ticket = make_ticket(team="UNASSIGNED", created_at=now - dt.timedelta(days=20))
     session.add(ticket)
@@ -174,7 +175,7 @@ def test_requalified_ticket_keeps_its_age_and_history_shows_team_time(app, sessi
         decision.at = now - dt.timedelta(days=days_ago)
     session.commit()
 
-    assert check_ages(session=session, config=app.config, now=now)["national"] == 1
+    assert check_ages(session=session, settings=settings, now=now)["national"] == 1
     session.refresh(ticket)
     assert ticket.team == "NATIONAL"
     escalation = session.exec(select(Escalation)).one()
@@ -187,27 +188,27 @@ def test_requalified_ticket_keeps_its_age_and_history_shows_team_time(app, sessi
 
 
 def test_writeback_is_queued_with_the_escalation(app, session):
-    app.config["ITOP_WRITEBACK"] = True
+    settings = replace_settings(app, itop_writeback=True)
     ticket = make_ticket(team="DRASI", created_at=utcnow() - dt.timedelta(days=16))
     session.add(ticket)
     session.commit()
-    check_ages(session=session, config=app.config)
+    check_ages(session=session, settings=settings)
     write = session.exec(select(ItopWrite)).one()
     assert write.ticket_id == ticket.id and write.team == "NATIONAL"
     assert "niveau national" in write.log_entry
 
 
 def test_no_address_still_escalates_without_mail(app, session):
-    app.config["ESCALATION_TO"] = []
+    settings = replace_settings(app, escalation_to=())
     ticket = make_ticket(team="DRASI", created_at=utcnow() - dt.timedelta(days=16))
     session.add(ticket)
     session.commit()
-    assert check_ages(session=session, config=app.config)["national"] == 1
+    assert check_ages(session=session, settings=settings)["national"] == 1
     assert session.exec(select(OutboxMessage)).all() == []
     assert session.get(Ticket, ticket.id).team == "NATIONAL"
 
 
-def test_two_checks_at_once_escalate_each_ticket_once(app, session):
+def test_two_checks_at_once_escalate_each_ticket_once(app, settings, session):
     _load_seed(session)
     barrier = threading.Barrier(2)
     errors = []
@@ -216,7 +217,7 @@ def test_two_checks_at_once_escalate_each_ticket_once(app, session):
         try:
             with app.app_context(), session_scope(app) as own:
                 barrier.wait()
-                check_ages(session=own, config=app.config)
+                check_ages(session=own, settings=settings)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -239,7 +240,7 @@ def test_with_the_itop_sandbox_escalation_is_written_back_once(
     from triage.scheduler import job_specs, run_job
 
     app = itop_app
-    app.config["ITOP_WRITEBACK"] = True
+    replace_settings(app, itop_writeback=True)
     store = itop_sandbox.store
     old = utcnow() - dt.timedelta(days=20)
     due = store.add_ticket(
@@ -253,7 +254,7 @@ def test_with_the_itop_sandbox_escalation_is_written_back_once(
     store.add_ticket(
         title="Déjà national", team="Niveau national", status="assigned", start_date=old
     )
-    specs = {spec.job_id: spec for spec in job_specs(app.config)}
+    specs = {spec.job_id: spec for spec in job_specs(get_settings(app))}
     for job in ("poll", "age_check", "itop_writeback", "outbox"):
         run_job(app, specs[job])
 

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from connectors.itop.sandbox import synthetic_tickets
+from triage.config import get_settings
 from triage.models import RoutingDecision, SyncState, Ticket
 from triage.services.ingest import run_poll
 
@@ -24,7 +25,7 @@ def db_ids(session) -> set[int]:
 
 
 def poll(app, session):
-    return run_poll(session=session, config=app.config)
+    return run_poll(session=session, settings=get_settings(app))
 
 
 def test_first_sync_reads_every_page_and_ignores_other_services(itop_sandbox, itop_app, session):
@@ -37,7 +38,7 @@ def test_first_sync_reads_every_page_and_ignores_other_services(itop_sandbox, it
     expected = op_ale_ids(itop_sandbox)
     assert db_ids(session) == expected
     assert result.created == len(expected) == result.fetched
-    assert result.pages >= len(expected) // itop_app.config["ITOP_PAGE_SIZE"]
+    assert result.pages >= len(expected) // get_settings(itop_app).itop_page_size
     assert session.exec(select(func.count()).where(Ticket.service != "Op@le")).one() == 0
     state = session.get(SyncState, "itop")
     assert state.watermark is not None and state.last_success_at is not None

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from triage.config import Settings
 from triage.mail import TicketFacts, build_mime, build_ticket_mail, message_id, ticket_links
 
 CONFIG = {
@@ -10,6 +11,7 @@ CONFIG = {
     "ITOP_UI_URL": None,
     "ITOP_TIMEZONE": "Europe/Paris",
 }
+SETTINGS = Settings.from_mapping(CONFIG)
 CREATED = dt.datetime(2026, 1, 2, 8, 30, tzinfo=dt.UTC)
 
 
@@ -41,7 +43,7 @@ def _facts(**changes) -> TicketFacts:
 
 
 def test_escalation_mail_says_what_the_national_level_needs():
-    mail = build_ticket_mail(level="national", facts=_facts(), days=15, config=CONFIG)
+    mail = build_ticket_mail(level="national", facts=_facts(), days=15, settings=SETTINGS)
     assert mail.message_id == "<escalation-national-R-000123@triage>"
     assert mail.subject.startswith("[triage] Escalade au niveau national : R-000123")
     for needed in (
@@ -62,7 +64,7 @@ def test_escalation_mail_says_what_the_national_level_needs():
 
 
 def test_html_part_escapes_everything_from_itop():
-    mail = build_ticket_mail(level="national", facts=_facts(), days=15, config=CONFIG)
+    mail = build_ticket_mail(level="national", facts=_facts(), days=15, settings=SETTINGS)
     for raw in ("<script>", "<img src=x", "<b>", "<du>"):
         assert raw not in mail.html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in mail.html
@@ -72,7 +74,7 @@ def test_html_part_escapes_everything_from_itop():
 
 
 def test_warning_mail_names_the_team_and_the_limit():
-    mail = build_ticket_mail(level="warning", facts=_facts(age_days=11), days=15, config=CONFIG)
+    mail = build_ticket_mail(level="warning", facts=_facts(age_days=11), days=15, settings=SETTINGS)
     assert mail.message_id == "<escalation-warning-R-000123@triage>"
     assert "Avertissement" in mail.subject
     assert "de l'équipe DRASI est ouverte depuis 11 jours" in mail.text
@@ -89,18 +91,18 @@ def test_message_id_is_stable_and_safe():
 
 
 def test_links_prefer_the_itop_ui_url_and_survive_without_itop():
-    links = ticket_links(ref="R-9", itop_id=9, config={**CONFIG, "ITOP_UI_URL": "https://ui/"})
+    ui = Settings.from_mapping({**CONFIG, "ITOP_UI_URL": "https://ui/"})
+    links = ticket_links(ref="R-9", itop_id=9, settings=ui)
     assert links["itop"] == "https://ui/pages/UI.php?operation=details&class=UserRequest&id=9"
-    links = ticket_links(ref="R-9", itop_id=9, config={**CONFIG, "ITOP_URL": None})
+    no_itop = Settings.from_mapping({**CONFIG, "ITOP_URL": None})
+    links = ticket_links(ref="R-9", itop_id=9, settings=no_itop)
     assert links == {"triage": "https://triage.example.org/tickets/R-9", "itop": None}
-    mail = build_ticket_mail(
-        level="national", facts=_facts(), days=15, config={**CONFIG, "ITOP_URL": None}
-    )
+    mail = build_ticket_mail(level="national", facts=_facts(), days=15, settings=no_itop)
     assert "Dans iTop" not in mail.text and "Ouvrir dans iTop" not in mail.html
 
 
 def test_mime_has_text_and_html_alternatives_and_headers():
-    mail = build_ticket_mail(level="national", facts=_facts(), days=15, config=CONFIG)
+    mail = build_ticket_mail(level="national", facts=_facts(), days=15, settings=SETTINGS)
     mime = build_mime(
         message_id=mail.message_id,
         sender="triage@example.org",

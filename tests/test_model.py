@@ -27,13 +27,13 @@ def app_config(app_config, use_router):
     return use_router
 
 
-def _newest(config) -> Path:
-    return list_cards(config["MODEL_DIR"])[0]
+def _newest(settings) -> Path:
+    return list_cards(settings.model_dir)[0]
 
 
-def test_card_describes_the_model(app):
-    card = current_card(config=app.config)
-    path = _newest(app.config)
+def test_card_describes_the_model(settings):
+    card = current_card(settings=settings)
+    path = _newest(settings)
     assert json.loads(path.read_text())["version"] == card["version"]
     assert card["model_sha256"] == file_sha256(path.parent / card["model_file"])
     assert card["libraries"]["scikit-learn"] == sklearn.__version__
@@ -52,8 +52,8 @@ def test_card_describes_the_model(app):
     assert cv["risk_coverage"] and cv["calibration"]
 
 
-def test_thresholds_keep_their_floors_unless_a_setting_says_otherwise(app):
-    router = get_router(app.config)
+def test_thresholds_keep_their_floors_unless_a_setting_says_otherwise(settings):
+    router = get_router(settings)
     old_card = {**router.card, "thresholds": {"threshold": 0.5, "override_threshold": 0.6}}
     old = Router(router.pipeline, old_card)  # a card written before the floors existed
     assert (old.threshold, old.override_threshold) == (MIN_THRESHOLD, MIN_OVERRIDE_THRESHOLD)
@@ -82,8 +82,8 @@ def test_thresholds_keep_their_floors_unless_a_setting_says_otherwise(app):
     assert disputed.team == "DRASI" and disputed.requalify and disputed.needs_review
 
 
-def test_a_model_of_another_sklearn_version_is_refused(app, caplog):
-    path = _newest(app.config)
+def test_a_model_of_another_sklearn_version_is_refused(caplog, settings):
+    path = _newest(settings)
     good_version = json.loads(path.read_text())["version"]
     card = json.loads(path.read_text())
     card["libraries"]["scikit-learn"] = "0.24.2"
@@ -92,15 +92,15 @@ def test_a_model_of_another_sklearn_version_is_refused(app, caplog):
         load_model(path)
     reset_router_cache()
     with caplog.at_level(logging.ERROR):
-        router = get_router(app.config)
+        router = get_router(settings)
     # the service falls back to a model built from the shipped corpus
     assert router.version != good_version
     assert router.card["data"]["origin"] == "shipped"
     assert "0.24.2" in caplog.text
 
 
-def test_a_model_of_another_text_normalisation_is_refused(app):
-    path = _newest(app.config)
+def test_a_model_of_another_text_normalisation_is_refused(settings):
+    path = _newest(settings)
     card = json.loads(path.read_text())
     assert card["text_version"] == TEXT_VERSION
     del card["text_version"]  # a card written before the normalisation was versioned
@@ -109,21 +109,21 @@ def test_a_model_of_another_text_normalisation_is_refused(app):
         load_model(path)
 
 
-def test_a_model_file_the_card_does_not_describe_is_refused(app):
-    path = _newest(app.config)
+def test_a_model_file_the_card_does_not_describe_is_refused(settings):
+    path = _newest(settings)
     model_file = path.parent / json.loads(path.read_text())["model_file"]
     model_file.write_bytes(model_file.read_bytes() + b"\0")
     with pytest.raises(ModelIntegrityError, match="hash"):
         load_model(path)
 
 
-def test_a_model_without_its_card_is_never_loaded(app):
-    path = _newest(app.config)
+def test_a_model_without_its_card_is_never_loaded(settings):
+    path = _newest(settings)
     path.unlink()
     reset_router_cache()
-    router = get_router(app.config)  # builds a fresh one instead
+    router = get_router(settings)  # builds a fresh one instead
     assert router.version not in path.name
-    assert len(list_cards(app.config["MODEL_DIR"])) == 1
+    assert len(list_cards(settings.model_dir)) == 1
 
 
 PROBE = (
@@ -140,29 +140,31 @@ LIKE_PROBE = [
 ]
 
 
-def _p_si2c(config) -> float:
-    return float(get_router(config).proba_si2c([model_text(*PROBE)])[0])
+def _p_si2c(settings) -> float:
+    return float(get_router(settings).proba_si2c([model_text(*PROBE)])[0])
 
 
-def test_retraining_after_requalifications_changes_the_prediction(app, session, ticket_factory):
-    before = _p_si2c(app.config)
+def test_retraining_after_requalifications_changes_the_prediction(
+    session, ticket_factory, settings
+):
+    before = _p_si2c(settings)
     wanted = "DRASI" if before >= 0.5 else "SI2C"  # the team the model does not pick
     for title, description in LIKE_PROBE:
         ticket = ticket_factory(title=title, description=description)
         requalify(
             session=session,
-            config=app.config,
+            settings=settings,
             ticket=ticket,
             team=wanted,
             actor="agent.test",
             comment="mauvaise équipe",
         )
-    card = train(session=session, config=app.config, folds=3, quick=True)
+    card = train(session=session, settings=settings, folds=3, quick=True)
     assert card["data"]["agents"] == len(LIKE_PROBE)
     assert card["data"]["origin"] == "shipped+agents"
-    assert get_router(app.config).version == card["version"]
-    after = _p_si2c(app.config)
+    assert get_router(settings).version == card["version"]
+    after = _p_si2c(settings)
     assert ("SI2C" if after >= 0.5 else "DRASI") == wanted
-    line = classify(config=app.config, title=PROBE[0], description=PROBE[1], explain=True)
+    line = classify(settings=settings, title=PROBE[0], description=PROBE[1], explain=True)
     assert line["team"] in (wanted, None)  # None: not yet sure enough to route alone
     assert any("quasar" in term or "zephyr" in term for term, _ in line["explanation"])

@@ -1,5 +1,6 @@
 """The outbox sender against a real SMTP server: claims, retries, backoff, stale claims."""
 
+import dataclasses
 import datetime as dt
 import shutil
 import threading
@@ -8,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.plugins.smtp import SMTPServer, self_signed_certificate
+from triage.config import replace_settings
 from triage.db import session_scope
 from triage.models import OutboxMessage, utcnow
 from triage.services.outbox import backoff_seconds, claim, outbox_counts, send_pending
@@ -37,9 +39,9 @@ def _queue(session, count: int, **fields) -> list[OutboxMessage]:
     return rows
 
 
-def test_sends_and_marks_sent_after_acceptance(app, session, smtp_server):
+def test_sends_and_marks_sent_after_acceptance(settings, session, smtp_server):
     _queue(session, 3)
-    counts = send_pending(session=session, config=app.config)
+    counts = send_pending(session=session, settings=settings)
     assert (counts["claimed"], counts["sent"], counts["failed"]) == (3, 3, 0)
     assert sorted(m["Message-ID"] for m in smtp_server.messages) == [
         f"<test-{n}@triage>" for n in range(3)
@@ -50,39 +52,41 @@ def test_sends_and_marks_sent_after_acceptance(app, session, smtp_server):
     assert smtp_server.envelopes[0][1] == ["national@example.org", "chef@example.org"]
     rows = session.exec(select(OutboxMessage)).all()
     assert {r.status for r in rows} == {"sent"} and all(r.sent_at for r in rows)
-    assert send_pending(session=session, config=app.config)["claimed"] == 0
+    assert send_pending(session=session, settings=settings)["claimed"] == 0
     assert len(smtp_server.messages) == 3
 
 
 def test_server_down_retries_with_backoff_and_keeps_the_error(app, session, smtp_server):
-    app.config.update(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_FAILED_AFTER=3)
+    settings = replace_settings(app, outbox_backoff_seconds=60, outbox_failed_after=3)
     _queue(session, 2)
     smtp_server.stop()
     now = utcnow()
-    counts = send_pending(session=session, config=app.config, now=now)
+    counts = send_pending(session=session, settings=settings, now=now)
     assert counts["failed"] == 2 and "ConnectionRefusedError" in counts["last_error"]
     rows = session.exec(select(OutboxMessage).execution_options(populate_existing=True)).all()
     assert {(r.status, r.attempts) for r in rows} == {("pending", 1)}
     assert all(r.next_attempt_at >= now + dt.timedelta(seconds=59) for r in rows)
     assert all("ConnectionRefusedError" in r.last_error for r in rows)
     # waiting for the backoff: nothing is tried
-    assert send_pending(session=session, config=app.config, now=now)["claimed"] == 0
+    assert send_pending(session=session, settings=settings, now=now)["claimed"] == 0
     # attempts 2 and 3 fail too: the rows show "failed" but stay queued
     for _ in range(2):
-        send_pending(session=session, config=app.config, ignore_backoff=True)
+        send_pending(session=session, settings=settings, ignore_backoff=True)
     rows = session.exec(select(OutboxMessage).execution_options(populate_existing=True)).all()
     assert {(r.status, r.attempts) for r in rows} == {("failed", 3)}
     assert outbox_counts(session=session)["failed"] == 2
     smtp_server.start()
     later = utcnow() + dt.timedelta(hours=2)
-    assert send_pending(session=session, config=app.config, now=later)["sent"] == 2
+    assert send_pending(session=session, settings=settings, now=later)["sent"] == 2
     assert len(smtp_server.messages) == 2
     assert outbox_counts(session=session) == {"pending": 0, "sending": 0, "sent": 2, "failed": 0}
 
 
-def test_backoff_doubles_and_is_capped(app):
-    config = {**app.config, "OUTBOX_BACKOFF_SECONDS": 60, "OUTBOX_MAX_BACKOFF_SECONDS": 600}
-    assert [backoff_seconds(attempts=n, config=config) for n in range(1, 7)] == [
+def test_backoff_doubles_and_is_capped(settings):
+    settings = dataclasses.replace(
+        settings, outbox_backoff_seconds=60, outbox_max_backoff_seconds=600
+    )
+    assert [backoff_seconds(attempts=n, settings=settings) for n in range(1, 7)] == [
         60,
         120,
         240,
@@ -92,20 +96,20 @@ def test_backoff_doubles_and_is_capped(app):
     ]
 
 
-def test_a_claim_is_exclusive_and_a_stale_claim_is_taken_back(app, session, smtp_server):
+def test_a_claim_is_exclusive_and_a_stale_claim_is_taken_back(settings, session, smtp_server):
     _queue(session, 2)
     now = utcnow()
-    mine = claim(session=session, config=app.config, now=now, worker="a")
+    mine = claim(session=session, settings=settings, now=now, worker="a")
     assert len(mine) == 2 and {m.status for m in mine} == {"sending"}
-    assert claim(session=session, config=app.config, now=now, worker="b") == []
-    assert send_pending(session=session, config=app.config)["claimed"] == 0
+    assert claim(session=session, settings=settings, now=now, worker="b") == []
+    assert send_pending(session=session, settings=settings)["claimed"] == 0
     # worker "a" crashed; after OUTBOX_STALE_SECONDS its rows go out anyway
-    stale = now + dt.timedelta(seconds=app.config["OUTBOX_STALE_SECONDS"] + 1)
-    assert send_pending(session=session, config=app.config, now=stale)["sent"] == 2
+    stale = now + dt.timedelta(seconds=settings.outbox_stale_seconds + 1)
+    assert send_pending(session=session, settings=settings, now=stale)["sent"] == 2
     assert len(smtp_server.messages) == 2
 
 
-def test_two_senders_at_once_send_each_message_once(app, session, smtp_server):
+def test_two_senders_at_once_send_each_message_once(app, settings, session, smtp_server):
     smtp_server.delay = 0.01  # slow enough for the two senders to overlap
     _queue(session, 40)
     barrier = threading.Barrier(2)
@@ -116,7 +120,7 @@ def test_two_senders_at_once_send_each_message_once(app, session, smtp_server):
             with app.app_context(), session_scope(app) as own:
                 barrier.wait()
                 for _ in range(100):  # until the outbox is empty
-                    results.append(send_pending(session=own, config=app.config, limit=5))
+                    results.append(send_pending(session=own, settings=settings, limit=5))
                     if outbox_counts(session=own)["pending"] == 0:
                         break
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
@@ -138,11 +142,11 @@ def test_login_is_used_when_configured(app, session):
     server = SMTPServer(login=("robot", "s3cret"))
     server.start()
     try:
-        app.config.update(server.settings())
+        settings = replace_settings(app, **server.attributes())
         _queue(session, 1)
-        assert send_pending(session=session, config=app.config)["sent"] == 1
+        assert send_pending(session=session, settings=settings)["sent"] == 1
         assert len(server.messages) == 1
-        app.config["SMTP_PASSWORD"] = "wrong"
+        settings = replace_settings(app, smtp_password="wrong")
         session.add(
             OutboxMessage(
                 message_id="<other@triage>",
@@ -153,7 +157,7 @@ def test_login_is_used_when_configured(app, session):
             )
         )
         session.commit()
-        counts = send_pending(session=session, config=app.config)
+        counts = send_pending(session=session, settings=settings)
         assert counts["failed"] == 1 and "SMTPAuthenticationError" in counts["last_error"]
         assert len(server.messages) == 1
     finally:
@@ -165,15 +169,17 @@ def test_starttls_and_login_with_a_verified_certificate(app, session, tmp_path):
     server = SMTPServer(login=("robot", "s3cret"), tls=self_signed_certificate(tmp_path))
     server.start()
     try:
-        app.config.update(server.settings())
+        replace_settings(app, **server.attributes())
         _queue(session, 1)
-        app.config["SMTP_STARTTLS"] = False  # the server requires STARTTLS: refused
-        refused = send_pending(session=session, config=app.config)
+        # the server requires STARTTLS: refused
+        settings = replace_settings(app, smtp_starttls=False)
+        refused = send_pending(session=session, settings=settings)
         assert refused["failed"] == 1 and server.messages == []
-        app.config["SMTP_STARTTLS"] = True
-        assert send_pending(session=session, config=app.config, ignore_backoff=True)["sent"] == 1
+        settings = replace_settings(app, smtp_starttls=True)
+        assert send_pending(session=session, settings=settings, ignore_backoff=True)["sent"] == 1
         assert len(server.messages) == 1
-        app.config["SMTP_CA_FILE"] = None  # an unknown certificate is not trusted
+        # an unknown certificate is not trusted
+        settings = replace_settings(app, smtp_ca_file=None)
         session.add(
             OutboxMessage(
                 message_id="<tls@triage>",
@@ -184,7 +190,7 @@ def test_starttls_and_login_with_a_verified_certificate(app, session, tmp_path):
             )
         )
         session.commit()
-        counts = send_pending(session=session, config=app.config)
+        counts = send_pending(session=session, settings=settings)
         assert counts["failed"] == 1 and "CERTIFICATE_VERIFY_FAILED" in counts["last_error"]
     finally:
         server.stop()

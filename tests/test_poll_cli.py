@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from connectors.itop.sandbox import synthetic_tickets
+from triage.config import replace_settings
 from triage.models import SyncState, Ticket
 
 
@@ -56,7 +57,7 @@ def test_failed_poll_keeps_the_watermark_and_the_next_one_catches_up(
 
     spec, reason = FAULTS[fault]
     if fault == "login":
-        itop_app.config["ITOP_PASSWORD"] = "wrong"
+        replace_settings(itop_app, itop_password="wrong")
     else:
         itop_sandbox.faults.add(
             spec["kind"],
@@ -65,7 +66,7 @@ def test_failed_poll_keeps_the_watermark_and_the_next_one_catches_up(
             operation=spec.get("operation"),
         )
     if fault == "timeout":
-        itop_app.config["ITOP_TIMEOUT"] = 0.3
+        replace_settings(itop_app, itop_timeout=0.3)
     failed = runner.invoke(args=["poll"])
 
     assert failed.exit_code != 0
@@ -76,7 +77,7 @@ def test_failed_poll_keeps_the_watermark_and_the_next_one_catches_up(
     assert state.last_error and state.last_error_at >= state.last_success_at
 
     itop_sandbox.faults.clear()
-    itop_app.config.update(ITOP_PASSWORD="admin", ITOP_TIMEOUT=2.0)
+    replace_settings(itop_app, itop_password="admin", itop_timeout=2.0)
     caught_up = runner.invoke(args=["poll"])
     assert caught_up.exit_code == 0, caught_up.output
     assert db_titles(session) == op_ale_titles(itop_sandbox)

@@ -26,8 +26,10 @@ def _row(app) -> RetrainRequest | None:
         return own.get(RetrainRequest, "router")
 
 
-def test_button_records_a_request_that_the_scheduler_job_trains(use_router, app, client_as):
-    before = current_card(config=app.config)["version"]
+def test_button_records_a_request_that_the_scheduler_job_trains(
+    use_router, app, client_as, settings
+):
+    before = current_card(settings=settings)["version"]
     client = client_as("admin")
     response = client.post("/admin/retrain")
     assert response.status_code == 302
@@ -40,12 +42,12 @@ def test_button_records_a_request_that_the_scheduler_job_trains(use_router, app,
     again = text(client.post("/admin/retrain", follow_redirects=True))
     assert "déjà demandé (par admin" in again
 
-    spec = next(s for s in job_specs(app.config) if s.job_id == "retrain_request")
+    spec = next(s for s in job_specs(settings) if s.job_id == "retrain_request")
     run_job(app, spec)  # what the scheduler process does within the minute
 
     row = _row(app)
     assert row.status == "done" and row.error is None and row.finished_at is not None
-    card = current_card(config=app.config)
+    card = current_card(settings=settings)
     assert card["version"] != before and card["version"] in row.outcome
     page = text(client.get("/admin"))
     assert "terminé le" in page and card["version"] in page
@@ -59,12 +61,12 @@ def test_button_records_a_request_that_the_scheduler_job_trains(use_router, app,
         assert own.get(JobRun, "retrain_request").last_outcome == row.outcome
 
 
-def test_job_without_request_does_nothing(app, session):
-    assert process_retrain_request(session=session, config=app.config) == "aucune demande"
+def test_job_without_request_does_nothing(session, settings):
+    assert process_retrain_request(session=session, settings=settings) == "aucune demande"
     assert retrain_status(session=session) is None
 
 
-def test_failed_training_is_shown_and_a_new_request_allowed(app, session, client_as):
+def test_failed_training_is_shown_and_a_new_request_allowed(session, client_as, settings):
     request_retrain(session=session, actor="admin")
     with pytest.raises(RetrainAlreadyRequested):
         request_retrain(session=session, actor="autre")
@@ -73,7 +75,7 @@ def test_failed_training_is_shown_and_a_new_request_allowed(app, session, client
         raise RuntimeError("corpus illisible")
 
     with pytest.raises(RuntimeError):
-        process_retrain_request(session=session, config=app.config, train=broken)
+        process_retrain_request(session=session, settings=settings, train=broken)
     row = retrain_status(session=session)
     assert row.status == "failed" and "corpus illisible" in row.error
     page = text(client_as("admin").get("/admin"))
@@ -81,7 +83,7 @@ def test_failed_training_is_shown_and_a_new_request_allowed(app, session, client
     assert request_retrain(session=session, actor="admin").status == "pending"
 
 
-def test_a_run_cut_short_does_not_block_for_ever(app, session):
+def test_a_run_cut_short_does_not_block_for_ever(session, settings):
     request_retrain(session=session, actor="admin")
     row = retrain_status(session=session)
     row.status, row.started_at = "running", utcnow() - dt.timedelta(hours=2)
@@ -90,7 +92,7 @@ def test_a_run_cut_short_does_not_block_for_ever(app, session):
     assert request_retrain(session=session, actor="admin2").requested_by == "admin2"
     outcome = process_retrain_request(
         session=session,
-        config=app.config,
+        settings=settings,
         train=lambda **_: {"version": "v-test", "data": {"tickets": 3}},
     )
     assert (

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from classifiers.prefix import read_prefix
 from connectors.itop.sandbox import synthetic_tickets
+from triage.config import get_settings, replace_settings
 from triage.models import RoutingDecision, Ticket
 from triage.services.ingest import run_poll
 from triage.services.routing import classify, route_ticket, route_tickets
@@ -23,23 +24,23 @@ def _decisions(session, ticket):
     return session.exec(select(RoutingDecision).where(RoutingDecision.ticket_id == ticket.id)).all()
 
 
-def test_a_new_ticket_with_a_prefix_gets_a_team_and_a_reason(app, session, ticket_factory):
+def test_a_new_ticket_with_a_prefix_gets_a_team_and_a_reason(settings, session, ticket_factory):
     ticket = ticket_factory(
         title="SI2C - DBM de recettes refusée",
         description="La DBM ne passe pas au contrôle budgétaire.",
     )
-    decision = route_ticket(session=session, ticket=ticket, config=app.config)
+    decision = route_ticket(session=session, ticket=ticket, settings=settings)
     session.commit()
     assert ticket.prefix == "SI2C"
     assert ticket.routed_at is not None and 0.0 <= ticket.confidence <= 1.0
     assert decision is not None and decision.actor == "router"
     assert decision.to_team == ticket.team and ticket.team_source == decision.source
     assert decision.source in ("prefix", "model", "prefix+model") and decision.reason
-    assert decision.model_version == get_router(app.config).version
+    assert decision.model_version == get_router(settings).version
     assert ticket.requalify_suggested == (ticket.team != "SI2C" or decision.source == "prefix")
 
 
-def test_a_batch_is_routed_like_one_ticket_at_a_time(app, session, ticket_factory):
+def test_a_batch_is_routed_like_one_ticket_at_a_time(settings, session, ticket_factory):
     texts = [
         ("SI2C - DBM de recettes refusée", "La DBM ne passe pas au contrôle budgétaire."),
         ("Connexion impossible", "Compte bloqué, mot de passe refusé sur ARENA."),
@@ -49,8 +50,8 @@ def test_a_batch_is_routed_like_one_ticket_at_a_time(app, session, ticket_factor
     batch = [ticket_factory(title=t, description=d) for t, d in texts]
     one_by_one = [ticket_factory(title=t, description=d) for t, d in texts]
     kept = ticket_factory(title="DRASI - mandat", team="SI2C", team_source="itop")
-    decisions = route_tickets(session=session, tickets=[*batch, kept], config=app.config)
-    singles = [route_ticket(session=session, ticket=t, config=app.config) for t in one_by_one]
+    decisions = route_tickets(session=session, tickets=[*batch, kept], settings=settings)
+    singles = [route_ticket(session=session, ticket=t, settings=settings) for t in one_by_one]
     session.commit()
     assert len(decisions) == len(batch) + 1 and decisions[-1] is None
     assert kept.team == "SI2C" and kept.routed_at is None
@@ -65,21 +66,21 @@ def test_a_batch_is_routed_like_one_ticket_at_a_time(app, session, ticket_factor
         assert (decision is None) == (single is None) == (ticket.team == "UNASSIGNED")
         if decision is not None:
             assert decision.ticket_id == ticket.id and decision.to_team == ticket.team
-    assert route_tickets(session=session, tickets=[], config=app.config) == []
+    assert route_tickets(session=session, tickets=[], settings=settings) == []
 
 
-def test_a_team_from_itop_or_an_agent_is_never_overridden(app, session, ticket_factory):
+def test_a_team_from_itop_or_an_agent_is_never_overridden(settings, session, ticket_factory):
     for source in ("itop", "agent"):
         ticket = ticket_factory(title="DRASI - mandat", team="SI2C", team_source=source)
-        assert route_ticket(session=session, ticket=ticket, config=app.config) is None
+        assert route_ticket(session=session, ticket=ticket, settings=settings) is None
         assert ticket.team == "SI2C" and ticket.routed_at is None
         assert _decisions(session, ticket) == []
 
 
 def test_an_unsure_model_leaves_the_ticket_unassigned_for_review(app, session, ticket_factory):
-    app.config["ROUTER_THRESHOLD"] = 1.01  # nothing is sure enough
+    settings = replace_settings(app, router_threshold=1.01)  # nothing is sure enough
     ticket = ticket_factory(title="Question", description="Bonjour, j'ai une question.")
-    assert route_ticket(session=session, ticket=ticket, config=app.config) is None
+    assert route_ticket(session=session, ticket=ticket, settings=settings) is None
     session.commit()
     assert ticket.team == "UNASSIGNED" and ticket.team_source is None
     assert ticket.needs_review and ticket.prefix is None and ticket.routed_at is not None
@@ -89,12 +90,12 @@ def test_an_unsure_model_leaves_the_ticket_unassigned_for_review(app, session, t
 def test_a_disputed_prefix_is_kept_for_review_below_the_override_threshold(
     app, session, ticket_factory
 ):
-    app.config["ROUTER_OVERRIDE_THRESHOLD"] = 1.01  # never override a prefix
+    settings = replace_settings(app, router_override_threshold=1.01)  # never override a prefix
     title = "SI2C - connexion impossible, compte bloqué"
     description = "Mot de passe refusé, compte bloqué, page de connexion ARENA en erreur."
-    line = classify(config=app.config, title=title, description=description)
+    line = classify(settings=settings, title=title, description=description)
     ticket = ticket_factory(title=title, description=description)
-    route_ticket(session=session, ticket=ticket, config=app.config)
+    route_ticket(session=session, ticket=ticket, settings=settings)
     assert ticket.team == "SI2C"  # the prefix's team, whatever the model thinks
     assert ticket.requalify_suggested == line["requalify"]
     assert ticket.needs_review == line["requalify"]
@@ -120,8 +121,8 @@ def _whole_words_of(term: str, text: str) -> bool:
         ),
     ],
 )
-def test_classify_explains_with_the_tickets_own_words(app, title, description):
-    line = classify(config=app.config, title=title, description=description, explain=True)
+def test_classify_explains_with_the_tickets_own_words(settings, title, description):
+    line = classify(settings=settings, title=title, description=description, explain=True)
     explanation = line["explanation"]
     assert explanation
     text = f"{title} {description}"
@@ -136,11 +137,12 @@ def test_classify_explains_with_the_tickets_own_words(app, title, description):
 
 
 def test_every_synced_ticket_records_its_typed_prefix(itop_sandbox, itop_app, session):
+    settings = get_settings(itop_app)
     store = itop_sandbox.store
     store.bulk_load(synthetic_tickets(120, now=store.now(), seed=5))
     teamed = store.add_ticket(title="[DRASI] mandat rejeté", team="SI2C")
     plain = store.add_ticket(title="Export Excel vide", team="SI2C")
-    run_poll(session=session, config=itop_app.config)
+    run_poll(session=session, settings=settings)
     tickets = session.exec(select(Ticket)).all()
     assert all(t.prefix == read_prefix(t.title).team for t in tickets)
     by_id = {t.itop_id: t for t in tickets}
@@ -152,7 +154,7 @@ def test_every_synced_ticket_records_its_typed_prefix(itop_sandbox, itop_app, se
     store.set_clock(advance=dt.timedelta(minutes=5))
     store.update_ticket(int(plain["id"]), title="Si2c : export Excel vide")
     store.update_ticket(int(teamed["id"]), title="mandat rejeté")
-    run_poll(session=session, config=itop_app.config)
+    run_poll(session=session, settings=settings)
     session.expire_all()
     assert session.get(Ticket, by_id[int(plain["id"])].id).prefix == "SI2C"
     moved = session.get(Ticket, first.id)

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from tests.plugins.factories import make_ticket, seed_backlog
+from triage.config import get_settings, replace_settings
 from triage.db import session_scope
 from triage.models import (
     BacklogSnapshot,
@@ -30,7 +31,7 @@ TRIAGE = str(Path(sys.executable).with_name("triage"))
 
 
 def _spec(app, job_id: str) -> JobSpec:
-    return next(spec for spec in job_specs(app.config) if spec.job_id == job_id)
+    return next(spec for spec in job_specs(get_settings(app)) if spec.job_id == job_id)
 
 
 def _row(app, job_id: str) -> JobRun | None:
@@ -38,8 +39,8 @@ def _row(app, job_id: str) -> JobRun | None:
         return own.get(JobRun, job_id)
 
 
-def test_jobs_have_fixed_ids_and_safe_defaults(app):
-    assert [s.job_id for s in job_specs(app.config)] == [
+def test_jobs_have_fixed_ids_and_safe_defaults(app, settings):
+    assert [s.job_id for s in job_specs(settings)] == [
         "poll",
         "age_check",
         "outbox",
@@ -47,8 +48,8 @@ def test_jobs_have_fixed_ids_and_safe_defaults(app):
         "snapshot",
         "retrain_request",
     ]
-    app.config.update(RETRAIN_NIGHTLY=True, POLL_SECONDS=7)
-    specs = {s.job_id: s for s in job_specs(app.config)}
+    settings = replace_settings(app, retrain_nightly=True, poll_seconds=7)
+    specs = {s.job_id: s for s in job_specs(settings)}
     assert specs["retrain"].interval_seconds == 86400 and specs["poll"].interval_seconds == 7
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -59,11 +60,11 @@ def test_jobs_have_fixed_ids_and_safe_defaults(app):
 
 
 def test_poll_without_itop_url_records_a_clear_error(app):
-    app.config["ITOP_URL"] = None
+    settings = replace_settings(app, itop_url=None)
     run_job(app, _spec(app, "poll"))  # does not raise
     row = _row(app, "poll")
     assert "TRIAGE_ITOP_URL" in row.last_error and row.last_success_at is None
-    assert row.runs == 1 and row.interval_seconds == app.config["POLL_SECONDS"]
+    assert row.runs == 1 and row.interval_seconds == settings.poll_seconds
     with session_scope(app) as own:
         status = {s["job_id"]: s for s in job_status(session=own)}
     assert status["poll"]["failing"] and not status["poll"]["ok"]
@@ -73,7 +74,7 @@ def test_poll_without_itop_url_records_a_clear_error(app):
 def test_a_job_survives_its_exception_and_recovers(app):
     calls = []
 
-    def flaky(*, session, config):
+    def flaky(*, session, settings):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("boom")
@@ -95,7 +96,7 @@ def test_a_job_survives_its_exception_and_recovers(app):
 
 
 def test_age_check_job_escalates_and_records_counts(app, session):
-    app.config["ESCALATION_TO"] = [NATIONAL]
+    replace_settings(app, escalation_to=(NATIONAL,))
     session.add(make_ticket(team="DRASI", created_at=utcnow() - dt.timedelta(days=16)))
     session.commit()
     run_job(app, _spec(app, "age_check"))
@@ -106,32 +107,33 @@ def test_age_check_job_escalates_and_records_counts(app, session):
 def test_writeback_job_is_quiet_when_off_and_calls_push_pending_when_on(app):
     run_job(app, _spec(app, "itop_writeback"))
     assert _row(app, "itop_writeback").last_outcome == "write-back désactivé"
-    app.config.update(ITOP_WRITEBACK=True, ITOP_URL="http://127.0.0.1:9")
+    replace_settings(app, itop_writeback=True, itop_url="http://127.0.0.1:9")
     run_job(app, _spec(app, "itop_writeback"))
     row = _row(app, "itop_writeback")
     assert row.runs == 2 and row.last_outcome != "write-back désactivé"
 
 
-def test_snapshot_is_one_row_per_team_and_day(app, session):
+def test_snapshot_is_one_row_per_team_and_day(settings, session):
     session.add_all(seed_backlog(utcnow()))
     session.commit()
     now = utcnow()
-    take_snapshot(session=session, config=app.config, now=now)
-    take_snapshot(session=session, config=app.config, now=now + dt.timedelta(minutes=5))
+    take_snapshot(session=session, settings=settings, now=now)
+    take_snapshot(session=session, settings=settings, now=now + dt.timedelta(minutes=5))
     rows = {r.team: r for r in session.exec(select(BacklogSnapshot))}
     assert len(rows) == 4
     assert (rows["DRASI"].total, rows["DRASI"].open, rows["DRASI"].overdue) == (111, 45, 26)
     assert (rows["NATIONAL"].open, rows["NATIONAL"].overdue) == (12, 2)
-    take_snapshot(session=session, config=app.config, now=now + dt.timedelta(days=1))
+    take_snapshot(session=session, settings=settings, now=now + dt.timedelta(days=1))
     series = snapshot_series(session=session)
     assert len(series) == 2 and series[0]["SI2C"] == {"total": 73, "open": 3, "overdue": 0}
 
 
 def _env(app, smtp_server, **extra) -> dict:
+    settings = get_settings(app)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
     env.update(
-        TRIAGE_INSTANCE_PATH=app.config["INSTANCE_PATH"],
-        TRIAGE_DATABASE_URL=app.config["DATABASE_URL"],
+        TRIAGE_INSTANCE_PATH=str(settings.instance_path),
+        TRIAGE_DATABASE_URL=settings.database_url,
         TRIAGE_SECRET_KEY="test-secret",
         TRIAGE_POLL_SECONDS="3600",
         TRIAGE_AGE_CHECK_SECONDS="1",
@@ -143,8 +145,8 @@ def _env(app, smtp_server, **extra) -> dict:
         TRIAGE_SMTP_TIMEOUT="5",
         TRIAGE_ESCALATION_TO=NATIONAL,
     )
-    if app.config.get("DATABASE_SCHEMA"):
-        env["TRIAGE_DATABASE_SCHEMA"] = app.config["DATABASE_SCHEMA"]
+    if settings.database_schema:
+        env["TRIAGE_DATABASE_SCHEMA"] = settings.database_schema
     env.update(extra)
     return env
 
@@ -210,7 +212,7 @@ def test_scheduler_process_runs_jobs_and_stops_on_sigterm(app, session, smtp_ser
 
 @pytest.mark.timeout(120)
 def test_two_scheduler_processes_send_every_due_mail_once(app, session, smtp_server, tmp_path):
-    if app.config["DATABASE_URL"].startswith("sqlite"):
+    if get_settings(app).database_url.startswith("sqlite"):
         pytest.skip("two schedulers on one database: the PostgreSQL run proves it (row locks)")
     smtp_server.delay = 0.02  # a slow server keeps both senders busy at the same time
     session.add_all(seed_backlog(utcnow()))
@@ -253,7 +255,7 @@ def test_two_scheduler_processes_send_every_due_mail_once(app, session, smtp_ser
 
 
 def test_outbox_job_records_an_error_when_mail_cannot_go(app, session, smtp_server):
-    app.config.update(smtp_server.settings(), ESCALATION_TO=[NATIONAL])
+    replace_settings(app, **smtp_server.attributes(), escalation_to=(NATIONAL,))
     session.add(make_ticket(team="DRASI", created_at=utcnow() - dt.timedelta(days=16)))
     session.commit()
     run_job(app, _spec(app, "age_check"))

@@ -35,10 +35,10 @@ def _scenario(session) -> None:
     session.commit()
 
 
-def test_past_days_are_rebuilt_from_creation_and_resolution_dates(app, session):
+def test_past_days_are_rebuilt_from_creation_and_resolution_dates(session, settings):
     _scenario(session)
 
-    added = backfill_snapshots(session=session, config=app.config, days=30, now=NOW)
+    added = backfill_snapshots(session=session, settings=settings, days=30, now=NOW)
 
     assert added == 30 * 4
     assert NOW.date().isoformat() not in {e["day"] for e in snapshot_series(session=session)}
@@ -51,14 +51,14 @@ def test_past_days_are_rebuilt_from_creation_and_resolution_dates(app, session):
     assert all(e["UNASSIGNED"]["total"] == 0 for e in snapshot_series(session=session))
 
 
-def test_existing_days_are_kept_and_a_second_run_adds_nothing(app, session):
+def test_existing_days_are_kept_and_a_second_run_adds_nothing(session, settings):
     _scenario(session)
     yesterday = NOW.date() - dt.timedelta(days=1)
     session.add(BacklogSnapshot(day=yesterday, team="DRASI", total=7, open=7, overdue=7))
     session.commit()
 
-    assert backfill_snapshots(session=session, config=app.config, days=3, now=NOW) == 3 * 4 - 1
-    assert backfill_snapshots(session=session, config=app.config, days=3, now=NOW) == 0
+    assert backfill_snapshots(session=session, settings=settings, days=3, now=NOW) == 3 * 4 - 1
+    assert backfill_snapshots(session=session, settings=settings, days=3, now=NOW) == 0
 
     kept = session.exec(
         select(BacklogSnapshot).where(

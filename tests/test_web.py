@@ -178,9 +178,8 @@ def test_stats_page_and_csv(client_as, seeded, session):
     assert lines[2].split(";")[1:] == ["60", "12", "3", "45", "0"]
 
 
-def test_dashboard_figures(session, app, seeded):
-    config = app.config
-    ages = dashboard.age_distribution(session=session, config=config)
+def test_dashboard_figures(session, settings, seeded):
+    ages = dashboard.age_distribution(session=session, settings=settings)
     assert ages["series"]["DRASI"] == [0, 19, 0, 0, 26]  # 30 days and a bit: "30 j et plus"
     assert ages["series"]["NATIONAL"] == [0, 10, 0, 0, 2] and ages["series"]["SI2C"] == [
         3,
@@ -189,7 +188,7 @@ def test_dashboard_figures(session, app, seeded):
         0,
         0,
     ]
-    top = dashboard.top_establishments(session=session, config=config)
+    top = dashboard.top_establishments(session=session, settings=settings)
     assert top == [{"organization": "Collège Jules Verne", "open": 60, "overdue": 28}]
     # prefixes: one right, one flagged by the router, one moved by an agent
     tickets = [
@@ -242,9 +241,9 @@ def test_dashboard_figures(session, app, seeded):
         )
     )
     session.commit()
-    share = dashboard.wrong_prefix_share(session=session, config=config)
+    share = dashboard.wrong_prefix_share(session=session, settings=settings)
     assert (share["with_prefix"], share["wrong"]) == (3, 2)
-    accuracy = dashboard.router_accuracy(session=session, config=config)
+    accuracy = dashboard.router_accuracy(session=session, settings=settings)
     assert (accuracy["compared"], accuracy["agreed"], accuracy["accuracy"]) == (2, 1, 0.5)
     assert accuracy["by_source"]["prefix"] == {"compared": 1, "agreed": 0}
 

@@ -6,6 +6,7 @@ import time
 from sqlmodel import func, select
 
 from tests.plugins.concurrency import run_together
+from triage.config import replace_settings
 from triage.db import session_scope
 from triage.models import ItopWrite, RoutingDecision, Ticket
 from triage.services.ingest import run_poll
@@ -13,7 +14,7 @@ from triage.services.teams import set_team
 from triage.services.writeback import enqueue, push_pending
 
 
-def requalify(session, config, ticket, team):
+def requalify(session, settings, ticket, team):
     """What an agent's requalification does: the decision, then the queued write."""
     set_team(
         session=session,
@@ -25,7 +26,7 @@ def requalify(session, config, ticket, team):
     )
     write = enqueue(
         session=session,
-        config=config,
+        settings=settings,
         ticket=ticket,
         team=team,
         log_entry=f"Requalifié vers {team} par claire (triage).",
@@ -43,13 +44,12 @@ def decisions(session, ticket) -> int:
 
 
 def test_push_sets_the_team_and_appends_a_private_log(itop_sandbox, itop_app, session):
-    config = itop_app.config
-    config["ITOP_WRITEBACK"] = True
-    run_poll(session=session, config=config)
+    settings = replace_settings(itop_app, itop_writeback=True)
+    run_poll(session=session, settings=settings)
     ticket = session.exec(select(Ticket).where(Ticket.itop_id == 8)).one()
-    write = requalify(session, config, ticket, "NATIONAL")
+    write = requalify(session, settings, ticket, "NATIONAL")
 
-    counts = push_pending(session=session, config=config)
+    counts = push_pending(session=session, settings=settings)
 
     assert counts == {"sent": 1, "failed": 0, "pending": 0}
     session.refresh(write)
@@ -62,7 +62,7 @@ def test_push_sets_the_team_and_appends_a_private_log(itop_sandbox, itop_app, se
     # iTop's last_update moved because of our own write: the next poll makes no decision
     before = decisions(session, ticket)
     itop_sandbox.store.set_clock(advance=dt.timedelta(minutes=3))
-    run_poll(session=session, config=config)
+    run_poll(session=session, settings=settings)
     session.refresh(ticket)
     assert decisions(session, ticket) == before
     assert (ticket.team, ticket.team_source, ticket.itop_team) == (
@@ -73,54 +73,54 @@ def test_push_sets_the_team_and_appends_a_private_log(itop_sandbox, itop_app, se
 
 
 def test_failed_push_stays_pending_then_succeeds(itop_sandbox, itop_app, session):
-    config = itop_app.config
-    config.update(ITOP_WRITEBACK=True, ITOP_WRITE_BACKOFF=3600.0)
-    run_poll(session=session, config=config)
+    settings = replace_settings(itop_app, itop_writeback=True, itop_write_backoff=3600.0)
+    run_poll(session=session, settings=settings)
     ticket = session.exec(select(Ticket).where(Ticket.itop_id == 9)).one()
-    write = requalify(session, config, ticket, "DRASI")
+    write = requalify(session, settings, ticket, "DRASI")
 
     itop_sandbox.faults.add("http500", count=None)
-    counts = push_pending(session=session, config=config)
+    counts = push_pending(session=session, settings=settings)
     assert counts == {"sent": 0, "failed": 1, "pending": 1}
     session.refresh(write)
     assert (write.status, write.attempts) == ("pending", 1)
     assert "HTTP 500" in write.last_error
     assert write.next_attempt_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
-    assert push_pending(session=session, config=config)["sent"] == 0  # not due yet
+    assert push_pending(session=session, settings=settings)["sent"] == 0  # not due yet
 
     itop_sandbox.faults.clear()
     write.next_attempt_at = dt.datetime.now(dt.UTC)
     session.commit()
-    assert push_pending(session=session, config=config)["sent"] == 1
+    assert push_pending(session=session, settings=settings)["sent"] == 1
     assert itop_sandbox.store.objects["UserRequest"][9]["team_name"] == "DRASI"
 
 
 def test_refused_write_is_kept_with_itop_reason(itop_sandbox, itop_app, session):
-    config = itop_app.config
-    config.update(ITOP_WRITEBACK=True, TEAM_DRASI="Équipe disparue")
-    run_poll(session=session, config=config)
+    settings = replace_settings(itop_app, itop_writeback=True, team_drasi="Équipe disparue")
+    run_poll(session=session, settings=settings)
     ticket = session.exec(select(Ticket).where(Ticket.itop_id == 8)).one()
-    write = requalify(session, config, ticket, "DRASI")
+    write = requalify(session, settings, ticket, "DRASI")
 
-    assert push_pending(session=session, config=config)["failed"] == 1
+    assert push_pending(session=session, settings=settings)["failed"] == 1
     session.refresh(write)
     assert write.status == "pending" and "No item found" in write.last_error
     assert session.exec(select(func.count()).select_from(ItopWrite)).one() == 1
 
 
-def test_nothing_is_queued_when_writeback_is_off(itop_app, session, ticket_factory):
+def test_nothing_is_queued_when_writeback_is_off(itop_app, settings, session, ticket_factory):
     ticket = ticket_factory()
-    assert enqueue(session=session, config=itop_app.config, ticket=ticket, team="SI2C") is None
-    assert push_pending(session=session, config=itop_app.config)["pending"] == 0
+    assert enqueue(session=session, settings=settings, ticket=ticket, team="SI2C") is None
+    assert push_pending(session=session, settings=settings)["pending"] == 0
 
 
-def _queue_writes(session, config, count: int) -> list[str]:
+def _queue_writes(session, settings, count: int) -> list[str]:
     """``count`` log-entry writes spread over the synced tickets; their texts."""
     tickets = session.exec(select(Ticket).order_by(Ticket.itop_id)).all()
     texts = []
     for n in range(count):
         text = f"Note de test n° {n}"
-        enqueue(session=session, config=config, ticket=tickets[n % len(tickets)], log_entry=text)
+        enqueue(
+            session=session, settings=settings, ticket=tickets[n % len(tickets)], log_entry=text
+        )
         texts.append(text)
     session.commit()
     return texts
@@ -135,10 +135,9 @@ def _log_messages(sandbox) -> list[str]:
 
 
 def test_two_workers_racing_push_each_write_once(itop_sandbox, itop_app, session):
-    config = itop_app.config
-    config["ITOP_WRITEBACK"] = True
-    run_poll(session=session, config=config)
-    texts = _queue_writes(session, config, 30)
+    settings = replace_settings(itop_app, itop_writeback=True)
+    run_poll(session=session, settings=settings)
+    texts = _queue_writes(session, settings, 30)
 
     def slow_updates(params, store):  # widen the window in which both workers are busy
         if params.get("operation") == "core/update":
@@ -148,7 +147,7 @@ def test_two_workers_racing_push_each_write_once(itop_sandbox, itop_app, session
 
     def push():
         with session_scope(itop_app) as own:
-            return push_pending(session=own, config=config)
+            return push_pending(session=own, settings=settings)
 
     results = run_together(push)
     assert sum(r["sent"] for r in results) == 30 and sum(r["failed"] for r in results) == 0
@@ -159,10 +158,9 @@ def test_two_workers_racing_push_each_write_once(itop_sandbox, itop_app, session
 
 
 def test_a_fresh_claim_is_left_alone_and_a_stale_one_is_taken_back(itop_sandbox, itop_app, session):
-    config = itop_app.config
-    config.update(ITOP_WRITEBACK=True, ITOP_WRITE_STALE_SECONDS=600)
-    run_poll(session=session, config=config)
-    _queue_writes(session, config, 2)
+    settings = replace_settings(itop_app, itop_writeback=True, itop_write_stale_seconds=600)
+    run_poll(session=session, settings=settings)
+    _queue_writes(session, settings, 2)
     fresh, stale = session.exec(select(ItopWrite).order_by(ItopWrite.id)).all()
     now = dt.datetime.now(dt.UTC)
     fresh.status, fresh.claimed_by, fresh.claimed_at = "sending", "other:1", now
@@ -170,7 +168,7 @@ def test_a_fresh_claim_is_left_alone_and_a_stale_one_is_taken_back(itop_sandbox,
     stale.claimed_at = now - dt.timedelta(minutes=11)
     session.commit()
 
-    counts = push_pending(session=session, config=config)
+    counts = push_pending(session=session, settings=settings)
 
     assert (counts["sent"], counts["pending"]) == (1, 1)
     session.refresh(fresh)

@@ -4,7 +4,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, render_template, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -142,8 +142,26 @@ def _security_headers(response):
     return response
 
 
+SECRET_KEY_MISSING = (
+    "triage n'a pas de clé secrète pour signer les sessions : lancez `triage init-db` "
+    "(qui crée instance/secret_key) ou définissez TRIAGE_SECRET_KEY, puis redémarrez."
+)
+
+
+def _require_secret_key():
+    """No secret key, no session: every request gets this clear error, not a broken page."""
+    if current_app.secret_key or request.endpoint == "web.static":
+        return None
+    from triage.api.errors import API_PREFIXES, error_response
+
+    if request.path.startswith(API_PREFIXES):
+        return error_response(503, SECRET_KEY_MISSING, "secret_key_missing")
+    return render_template("no_secret_key.html", message=SECRET_KEY_MISSING), 503
+
+
 def init_app(app: Flask) -> None:
     """Wire sessions, CSRF, cookie flags and security headers into the app."""
+    app.before_request(_require_secret_key)  # first: CSRF checks need a session
     # Flask's defaults hold these keys already (SameSite None): set them unless configured
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import logging
 import sys
 
 import click
@@ -9,8 +10,17 @@ import sqlalchemy.exc
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from triage.config import ConfigError
+from triage.config import ConfigError, get_settings
+from triage.config_values import create_secret_key
 from triage.db import get_session, init_db
+from triage.models import TEAMS
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging() -> None:
+    """Log INFO and up to standard error, one line each (unless logging is set up already)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 
 def _create_app():
@@ -29,6 +39,8 @@ class TriageGroup(click.Group):
             raise click.ClickException(f"invalid setting: {exc}") from exc
         except sqlalchemy.exc.DBAPIError as exc:
             raise click.ClickException(_database_error(exc)) from exc
+        except sqlalchemy.exc.ArgumentError as exc:  # e.g. a URL naming an unknown driver
+            raise click.ClickException(f"invalid setting: TRIAGE_DATABASE_URL: {exc}") from exc
 
 
 def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
@@ -36,6 +48,8 @@ def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
     text = str(exc.orig) if exc.orig is not None else str(exc)
     if "no such table" in text or "does not exist" in text:
         return f"the database has no triage schema ({text}): run `triage init-db` first"
+    if "unable to open database file" in text:  # SQLite, its folder missing
+        return f"the database file cannot be opened ({text}): run `triage init-db` first"
     return f"the database cannot be used: {text.strip()}"
 
 
@@ -43,6 +57,7 @@ def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """triage: support-ticket triage for the Op@le assistance desk."""
+    configure_logging()  # this process's logging: the app factory sets up none
     # with_appcontext builds the app from this ScriptInfo (settings from TRIAGE_* variables)
     ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False)
 
@@ -50,12 +65,18 @@ def main(ctx: click.Context) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create or upgrade the database schema (safe to run again)."""
+    """Create or upgrade the database schema, the secret key and a first model (safe to rerun)."""
+    settings = get_settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)  # the SQLite file's home
     version = init_db()
     click.echo(f"Database ready (schema revision {version}).")
+    if not settings.secret_key:  # TRIAGE_SECRET_KEY or instance/config.py win over the file
+        path = create_secret_key(settings.instance_path)
+        if path is not None:
+            click.echo(f"Secret key written to {path}.")
     from triage.services.training import ensure_model
 
-    card = ensure_model(config=current_app.config)  # the router needs a model from day one
+    card = ensure_model(settings=settings)  # the router needs a model from day one
     click.echo(f"Router model ready ({card['version']}).")
 
 
@@ -73,7 +94,7 @@ def stats_command(as_json: bool, since: dt.datetime | None) -> None:
     from triage.services.stats import backlog_for_app, format_table
 
     table = backlog_for_app(
-        session=get_session(), config=current_app.config, since=since.date() if since else None
+        session=get_session(), settings=get_settings(), since=since.date() if since else None
     )
     if as_json:
         click.echo(json.dumps(table, ensure_ascii=False))
@@ -92,7 +113,7 @@ def poll_command() -> None:
     from triage.services.ingest import run_poll
 
     try:
-        result = run_poll(session=get_session(), config=current_app.config)
+        result = run_poll(session=get_session(), settings=get_settings())
     except ItopError as exc:
         raise click.ClickException(f"iTop sync failed: {exc}") from exc
     watermark = result.watermark.isoformat() if result.watermark else "-"
@@ -140,7 +161,7 @@ def classify_command(file) -> None:
     """Classify JSON lines (FILE or standard input): one answer a line, same order."""
     from triage.services.routing import classify_lines
 
-    for answer in classify_lines(config=current_app.config, lines=file):
+    for answer in classify_lines(settings=get_settings(), lines=file):
         click.echo(json.dumps(answer, ensure_ascii=False))
 
 
@@ -159,7 +180,7 @@ def train_command(exclude_file: str | None, quiet: bool) -> None:
 
     card = train(
         session=get_session(),
-        config=current_app.config,
+        settings=get_settings(),
         progress=not quiet,
         exclude_file=exclude_file,
     )
@@ -185,7 +206,7 @@ def evaluate_command(file: str, as_json: bool) -> None:
     from classifiers.evaluate import format_report
     from triage.services.training import evaluate_file
 
-    report = evaluate_file(config=current_app.config, path=file)
+    report = evaluate_file(settings=get_settings(), path=file)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
@@ -211,19 +232,19 @@ def escalate_command() -> None:
     from triage.services.escalation import check_ages
     from triage.services.outbox import outbox_counts, send_pending
 
-    session = get_session()
-    ages = check_ages(session=session, config=current_app.config)
+    session, settings = get_session(), get_settings()
+    ages = check_ages(session=session, settings=settings)
     click.echo(
         f"Vérification des âges : {ages['national']} escalade(s) au national, "
         f"{ages['warning']} avertissement(s)."
     )
-    if not current_app.config.get("ESCALATION_TO"):
+    if not settings.escalation_to:
         click.echo(
             "Attention : TRIAGE_ESCALATION_TO est vide, les escalades partent sans e-mail.",
             err=True,
         )
     # a manual run retries now, even e-mails waiting for their backoff
-    sent = send_pending(session=session, config=current_app.config, ignore_backoff=True)
+    sent = send_pending(session=session, settings=settings, ignore_backoff=True)
     left = outbox_counts(session=session)
     click.echo(
         f"E-mails : {sent['sent']} envoyé(s), {sent['failed']} en échec, "
@@ -242,6 +263,7 @@ def scheduler_command() -> None:
     """Run the scheduler's jobs until SIGTERM/SIGINT (poll, ages, e-mails, snapshots)."""
     from triage.scheduler import run
 
+    configure_logging()  # the job process logs one line per run, however it was started
     sys.exit(run(current_app._get_current_object()))
 
 
@@ -258,7 +280,7 @@ def scheduler_command() -> None:
 )
 @click.option(
     "--team",
-    type=click.Choice(["SI2C", "DRASI", "NATIONAL"], case_sensitive=False),
+    type=click.Choice([team.value for team in TEAMS], case_sensitive=False),
     default=None,
     help="The agent's queue.",
 )

@@ -12,6 +12,8 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlmodel import Session, create_engine
 
+from triage.config import get_settings
+
 log = logging.getLogger(__name__)
 
 def _migrations_dir() -> Path:
@@ -58,7 +60,8 @@ def get_engine(app: Flask | None = None) -> sa.Engine:
     app = app or current_app
     engine = app.extensions.get(_EXT)
     if engine is None:
-        engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_SCHEMA"))
+        settings = get_settings(app)
+        engine = make_engine(settings.database_url, settings.database_schema)
         app.extensions[_EXT] = engine
     return engine
 

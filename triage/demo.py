@@ -14,10 +14,12 @@ from flask import Flask
 from werkzeug.serving import run_simple
 
 from connectors.itop.sandbox import Sandbox, SandboxStore
+from triage.config import get_settings, replace_settings
+from triage.config_values import create_secret_key, read_secret_key
 from triage.db import get_session, init_db
 from triage.demo_data import demo_tickets
 from triage.demo_live import MailSink, TicketActivity
-from triage.models import utcnow
+from triage.models import Team, utcnow
 from triage.services.ingest import run_poll
 from triage.services.snapshots import backfill_snapshots, take_snapshot
 
@@ -27,14 +29,14 @@ SANDBOX_PORT = 8081
 DEMO_PASSWORD = "demo-triage-2026"
 DEMO_ACCOUNTS = [  # login, role, team
     ("superviseur", "supervisor", None),
-    ("agent.si2c", "agent", "SI2C"),
-    ("agent.drasi", "agent", "DRASI"),
+    ("agent.si2c", "agent", Team.SI2C),
+    ("agent.drasi", "agent", Team.DRASI),
     ("admin", "admin", None),
 ]
 MAIL_TO = {  # who the demo's e-mails are for (they all land in <instance>/demo-mail/)
-    "ESCALATION_TO": "niveau-national@demo.invalid",
-    "WARNING_TO_SI2C": "equipe-si2c@demo.invalid",
-    "WARNING_TO_DRASI": "equipe-drasi@demo.invalid",
+    "escalation_to": "niveau-national@demo.invalid",
+    "warning_to_si2c": "equipe-si2c@demo.invalid",
+    "warning_to_drasi": "equipe-drasi@demo.invalid",
 }
 BACKFILL_DAYS = 90
 
@@ -57,20 +59,26 @@ def prepare_app(app: Flask, sandbox: Sandbox, mail: MailSink) -> Path:
     database = instance / "demo.db"
     for suffix in ("", "-wal", "-shm"):  # each run starts from the sandbox's fresh data
         Path(str(database) + suffix).unlink(missing_ok=True)
-    app.config.update(
-        DATABASE_URL=f"sqlite:///{database}",
-        DATABASE_SCHEMA=None,
-        ITOP_URL=sandbox.url,
-        ITOP_USER="admin",
-        ITOP_PASSWORD="admin",
-        ITOP_TOKEN=None,
-        ITOP_WRITEBACK=True,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=mail.port,
-        SMTP_USER=None,
-        SMTP_PASSWORD=None,
-        SMTP_STARTTLS=False,
-        **{key: [address] for key, address in MAIL_TO.items()},
+    key = get_settings(app).secret_key
+    if not key:  # as `triage init-db` does: the web app needs one
+        create_secret_key(instance)
+        key = read_secret_key(instance)
+    replace_settings(
+        app,
+        secret_key=key,
+        database_url=f"sqlite:///{database}",
+        database_schema=None,
+        itop_url=sandbox.url,
+        itop_user="admin",
+        itop_password="admin",
+        itop_token=None,
+        itop_writeback=True,
+        smtp_host="127.0.0.1",
+        smtp_port=mail.port,
+        smtp_user=None,
+        smtp_password=None,
+        smtp_starttls=False,
+        **{key: (address,) for key, address in MAIL_TO.items()},
     )
     app.extensions.pop("triage_db", None)  # an engine made before would point elsewhere
     return database
@@ -101,9 +109,10 @@ def seed_history(app: Flask) -> Any:
     """The first sync (the router routes the new tickets), then the past 90 days' snapshots."""
     with app.app_context():
         session = get_session()
-        result = run_poll(session=session, config=app.config)
-        backfill_snapshots(session=session, config=app.config, days=BACKFILL_DAYS)
-        take_snapshot(session=session, config=app.config)
+        settings = get_settings(app)
+        result = run_poll(session=session, settings=settings)
+        backfill_snapshots(session=session, settings=settings, days=BACKFILL_DAYS)
+        take_snapshot(session=session, settings=settings)
     return result
 
 
@@ -113,11 +122,12 @@ def start_scheduler(app: Flask, database: Path) -> subprocess.Popen | None:
 
     if "scheduler" not in main.commands:
         return None
+    settings = get_settings(app)
     env = dict(os.environ)
     env.update(
         TRIAGE_INSTANCE_PATH=app.instance_path,
         TRIAGE_DATABASE_URL=f"sqlite:///{database}",
-        TRIAGE_ITOP_URL=app.config["ITOP_URL"],
+        TRIAGE_ITOP_URL=settings.itop_url,
         TRIAGE_ITOP_USER="admin",
         TRIAGE_ITOP_PASSWORD="admin",
         TRIAGE_ITOP_WRITEBACK="1",
@@ -127,9 +137,9 @@ def start_scheduler(app: Flask, database: Path) -> subprocess.Popen | None:
         TRIAGE_WRITEBACK_SECONDS="15",
         TRIAGE_AGE_CHECK_SECONDS="120",
         TRIAGE_SMTP_HOST="127.0.0.1",
-        TRIAGE_SMTP_PORT=str(app.config["SMTP_PORT"]),
+        TRIAGE_SMTP_PORT=str(settings.smtp_port),
         TRIAGE_SMTP_STARTTLS="0",
-        **{f"TRIAGE_{key}": address for key, address in MAIL_TO.items()},
+        **{f"TRIAGE_{key.upper()}": address for key, address in MAIL_TO.items()},
     )
     for name in ("TRIAGE_ITOP_TOKEN", "TRIAGE_SMTP_USER", "TRIAGE_SMTP_PASSWORD"):
         env.pop(name, None)
@@ -218,7 +228,7 @@ def _banner(
         for login, role, team in accounts:
             echo(f"    {login:<12} {role}{' ' + team if team else ''}")
     echo(f"  Courriels / e-mails : serveur SMTP local 127.0.0.1:{mail.port}, un fichier .eml")
-    echo(f"    par courriel dans {mail.folder}/ (national : {MAIL_TO['ESCALATION_TO']})")
+    echo(f"    par courriel dans {mail.folder}/ (national : {MAIL_TO['escalation_to']})")
     echo("  Nouveaux tickets dans le bac à sable toutes les 30 à 60 s / new tickets every 30-60 s")
     echo("  Planificateur / scheduler : " + (f"pid {child.pid}" if child else "non lancé"))
     echo(f"  Autre terminal / other shell : TRIAGE_DATABASE_URL=sqlite:///{database} triage stats")

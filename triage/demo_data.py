@@ -8,12 +8,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+from triage.config import DEFAULTS
+from triage.models import ROUTABLE_TEAMS, TEAMS, Team
+
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "classifiers" / "data"
-TEAM_NAMES = {"SI2C": "SI2C", "DRASI": "DRASI", "NATIONAL": "Niveau national"}
+# the sandbox's iTop teams are named as the settings' defaults expect
+TEAM_NAMES = {team: DEFAULTS[f"TEAM_{team}"] for team in TEAMS}
 AGENTS = {
-    "SI2C": ["Paul Lefebvre", "Julie Roussel"],
-    "DRASI": ["Claire Moreau", "Thomas Girard"],
-    "NATIONAL": ["Nicolas Petit"],
+    Team.SI2C: ["Paul Lefebvre", "Julie Roussel"],
+    Team.DRASI: ["Claire Moreau", "Thomas Girard"],
+    Team.NATIONAL: ["Nicolas Petit"],
 }
 ESTABLISHMENTS = [
     "Collège Jules Verne, Amiens (0801745T)",
@@ -44,55 +48,55 @@ CALLERS = [
 ]
 FALLBACK = [
     (
-        "SI2C",
+        Team.SI2C,
         "Budget initial 2025 non équilibré à l'intégration",
         "Lors de l'intégration du budget initial 2025 dans Op@le, le message « Le budget n'est "
         "pas équilibré » s'affiche alors que nos totaux recettes et dépenses sont identiques.",
     ),
     (
-        "SI2C",
+        Team.SI2C,
         "Écart de solde sur le compte 515 après rapprochement",
         "Le solde du compte 515 dans Op@le diffère de 12,40 € du relevé du Trésor au 31/10.",
     ),
     (
-        "SI2C",
+        Team.SI2C,
         "Mandat rejeté par l'agent comptable sans motif visible",
         "Un mandat de 1 250 € a été rejeté mais aucun motif n'apparaît dans l'écran de suivi.",
     ),
     (
-        "SI2C",
+        Team.SI2C,
         "Question sur la clôture de l'exercice pour un groupement comptable",
         "Quelle est la procédure de clôture de l'exercice pour un groupement comptable ?",
     ),
     (
-        "SI2C",
+        Team.SI2C,
         "DBM n°3 bloquée à l'état brouillon",
         "La décision budgétaire modificative n°3 reste à l'état brouillon, le bouton Valider est "
         "grisé.",
     ),
     (
-        "DRASI",
+        Team.DRASI,
         "Connexion impossible à Op@le depuis ce matin",
         "Depuis ce matin je n'arrive plus à me connecter : la page tourne indéfiniment après le "
         "portail ARENA.",
     ),
     (
-        "DRASI",
+        Team.DRASI,
         "Compte bloqué après changement de mot de passe",
         "Après le changement de mot de passe demandé, mon compte est bloqué (trop de tentatives).",
     ),
     (
-        "DRASI",
+        Team.DRASI,
         "Habilitation manquante pour la nouvelle adjointe gestionnaire",
         "Notre nouvelle adjointe gestionnaire n'a pas accès au module Dépenses.",
     ),
     (
-        "DRASI",
+        Team.DRASI,
         "Erreur 500 à l'ouverture de l'écran des mandats",
         "Une page « Erreur technique 500 » s'affiche quand j'ouvre l'écran des mandats.",
     ),
     (
-        "DRASI",
+        Team.DRASI,
         "Lenteurs importantes sur le portail Op@le",
         "Chaque écran met plus d'une minute à s'afficher depuis lundi, sous Firefox comme Edge.",
     ),
@@ -101,15 +105,19 @@ FALLBACK = [
 # leave them to a human ("À trier")
 VAGUE = [
     (
-        "SI2C",
+        Team.SI2C,
         "Problème Op@le",
         "Bonjour, nous avons un problème avec Op@le, pouvez-vous nous rappeler ?",
     ),
-    ("DRASI", "Demande urgente", "Merci de me contacter au plus vite au sujet d'Op@le."),
-    ("SI2C", "Question", "J'ai une question sur l'application, qui dois-je contacter ?"),
-    ("DRASI", "Ça ne marche pas", "Depuis hier ça ne fonctionne plus, je ne peux pas travailler."),
+    (Team.DRASI, "Demande urgente", "Merci de me contacter au plus vite au sujet d'Op@le."),
+    (Team.SI2C, "Question", "J'ai une question sur l'application, qui dois-je contacter ?"),
     (
-        "SI2C",
+        Team.DRASI,
+        "Ça ne marche pas",
+        "Depuis hier ça ne fonctionne plus, je ne peux pas travailler.",
+    ),
+    (
+        Team.SI2C,
         "Suite à notre échange téléphonique",
         "Comme convenu au téléphone, je vous envoie ma demande. Merci d'avance.",
     ),
@@ -126,7 +134,7 @@ def load_corpus() -> list[tuple[str, str, str]]:
                 item = json.loads(line)
             except ValueError:
                 continue
-            if item.get("team") in ("SI2C", "DRASI") and item.get("title"):
+            if item.get("team") in ROUTABLE_TEAMS and item.get("title"):
                 title = _PREFIX.sub("", item["title"]).strip() or item["title"]
                 records.append((item["team"], title, item.get("description") or ""))
     return records if len(records) >= 20 else list(FALLBACK)
@@ -143,7 +151,7 @@ def _title(rng: random.Random, team: str, title: str) -> str:
     roll = rng.random()
     if roll < 0.3:
         return title
-    written = team if roll < 0.9 else ("DRASI" if team == "SI2C" else "SI2C")
+    written = team if roll < 0.9 else (Team.DRASI if team == Team.SI2C else Team.SI2C)
     style = rng.choice(["{p} - {t}", "{p} - {t}", "[{p}] {t}", "{l} : {t}", "{p}-{t}"])
     return style.format(p=written, l=written.lower(), t=title)
 
@@ -159,7 +167,7 @@ def _status_and_team(rng: random.Random, age_days: float, team: str) -> tuple[st
     if rng.random() >= open_chance:
         return rng.choice(["resolved", "closed", "closed"]), team
     status = rng.choice(["assigned", "assigned", "pending"])
-    return status, "NATIONAL" if age_days > 15 and rng.random() < 0.2 else team
+    return status, Team.NATIONAL if age_days > 15 and rng.random() < 0.2 else team
 
 
 def ticket_spec(
@@ -180,7 +188,7 @@ def ticket_spec(
         "caller": caller,
         "org": rng.choice(ESTABLISHMENTS),
         "subcategory": "Connexion / habilitations"
-        if team == "DRASI"
+        if team == Team.DRASI
         else rng.choice(["Budget", "Comptabilite"]),
         "urgency": rng.choice("2334"),
         "origin": rng.choice(["mail", "phone", "portal", "portal"]),

@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from connectors.itop.sandbox import TICKET, SandboxStore
 from triage.demo_data import AGENTS, TEAM_NAMES, VAGUE, load_corpus, ticket_spec
+from triage.models import Team
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class TicketActivity:
             now = self.store.now_text()
             if ticket["status"] == "new":  # routed by triage and written back: now assigned
                 queue = next((q for q, n in TEAM_NAMES.items() if n == ticket["team_name"]), "")
-                agent = self.rng.choice(AGENTS.get(queue) or AGENTS["SI2C"])
+                agent = self.rng.choice(AGENTS.get(queue) or AGENTS[Team.SI2C])
                 self.store.set_external(ticket, "agent_id", self.store.person(agent))
                 fields: dict[str, Any] = {"status": "assigned", "assignment_date": now}
             else:

@@ -7,13 +7,15 @@ import datetime as dt
 import re
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from triage.config import Settings
 
 LEVEL_LABELS = {"national": "Escalade au niveau national", "warning": "Avertissement"}
 SOURCE_LABELS = {
@@ -59,21 +61,21 @@ def message_id(*, kind: str, level: str, ref: str) -> str:
     return f"<{kind}-{level}-{safe}@triage>"
 
 
-def ticket_links(*, ref: str, itop_id: int, config: Mapping[str, Any]) -> dict[str, str | None]:
+def ticket_links(*, ref: str, itop_id: int, settings: Settings) -> dict[str, str | None]:
     """Links to the ticket in triage and in iTop (None when iTop's URL is unknown)."""
-    base = (config.get("BASE_URL") or "").rstrip("/")
-    itop = (config.get("ITOP_UI_URL") or config.get("ITOP_URL") or "").rstrip("/")
+    base = settings.base_url.rstrip("/")
+    itop = settings.itop_ui_base
     itop_link = (
         f"{itop}/pages/UI.php?operation=details&class=UserRequest&id={itop_id}" if itop else None
     )
     return {"triage": f"{base}/tickets/{ref}", "itop": itop_link}
 
 
-def _local(moment: dt.datetime, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+def _local(moment: dt.datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d/%m/%Y %H:%M")
 
 
-def _fields(facts: TicketFacts, tz: str) -> list[tuple[str, str]]:
+def _fields(facts: TicketFacts, tz: ZoneInfo) -> list[tuple[str, str]]:
     return [
         ("Référence", facts.ref),
         ("Titre", facts.title),
@@ -86,7 +88,7 @@ def _fields(facts: TicketFacts, tz: str) -> list[tuple[str, str]]:
     ]
 
 
-def _history_lines(history: Iterable[dict[str, Any]], tz: str) -> list[str]:
+def _history_lines(history: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[str]:
     lines = []
     for item in history:
         source = SOURCE_LABELS.get(item["source"], item["source"])
@@ -150,12 +152,12 @@ def _html(subject, intro, fields, description, history, links) -> str:
 
 
 def build_ticket_mail(
-    *, level: str, facts: TicketFacts, days: int, config: Mapping[str, Any]
+    *, level: str, facts: TicketFacts, days: int, settings: Settings
 ) -> MailContent:
     """The French e-mail (text and HTML) of a warning or an escalation for one ticket."""
-    tz = config.get("ITOP_TIMEZONE") or "Europe/Paris"
+    tz = settings.tz
     subject = f"[triage] {LEVEL_LABELS[level]} : {facts.ref} - {facts.title}"[:250]
-    links = ticket_links(ref=facts.ref, itop_id=facts.itop_id, config=config)
+    links = ticket_links(ref=facts.ref, itop_id=facts.itop_id, settings=settings)
     fields = _fields(facts, tz)
     history = _history_lines(facts.history, tz)
     intro = _intro(level, facts, days)
@@ -193,19 +195,17 @@ def build_mime(
     return msg
 
 
-def open_smtp(config: Mapping[str, Any]) -> smtplib.SMTP:
+def open_smtp(settings: Settings) -> smtplib.SMTP:
     """Connect to the configured mail server (STARTTLS and login when configured)."""
-    smtp = smtplib.SMTP(
-        config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=float(config["SMTP_TIMEOUT"])
-    )
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
     try:
         smtp.ehlo()
-        if config.get("SMTP_STARTTLS"):
+        if settings.smtp_starttls:
             # the server's certificate is verified (system CAs, or SMTP_CA_FILE)
-            smtp.starttls(context=ssl.create_default_context(cafile=config.get("SMTP_CA_FILE")))
+            smtp.starttls(context=ssl.create_default_context(cafile=settings.smtp_ca_file))
             smtp.ehlo()
-        if config.get("SMTP_USER"):
-            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
     except BaseException:
         smtp.close()
         raise

@@ -55,8 +55,12 @@ class Team(enum.StrEnum):
     UNASSIGNED = "UNASSIGNED"
 
 
-QUEUES: tuple[str, ...] = tuple(t.value for t in Team)
-ROUTABLE_TEAMS: tuple[str, ...] = ("SI2C", "DRASI")
+# every queue, in the order pages and tables show them
+QUEUES: tuple[Team, ...] = tuple(Team)
+# the teams that own tickets: agents' teams, requalification targets, iTop team names
+TEAMS: tuple[Team, ...] = (Team.SI2C, Team.DRASI, Team.NATIONAL)
+# the first-level teams: what the router chooses between, and who is warned before escalation
+ROUTABLE_TEAMS: tuple[Team, ...] = (Team.SI2C, Team.DRASI)
 TEAM_SOURCES: tuple[str, ...] = ("itop", "prefix", "model", "prefix+model", "agent", "escalation")
 CLOSED_STATUSES: frozenset[str] = frozenset({"resolved", "closed", "rejected"})
 

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -22,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from triage.config import Settings, get_settings
 from triage.db import get_session
 from triage.services.escalation import check_ages
 from triage.services.ingest import run_poll
@@ -42,22 +42,22 @@ class JobSkipped(RuntimeError):
     """A job that cannot run with this configuration (recorded as an error)."""
 
 
-def poll_job(*, session, config) -> Any:
+def poll_job(*, session, settings: Settings) -> Any:
     """Sync with iTop once."""
-    if not config.get("ITOP_URL"):
+    if not settings.itop_url:
         raise JobSkipped("TRIAGE_ITOP_URL n'est pas configuré : synchronisation impossible")
-    result = run_poll(session=session, config=config)
+    result = run_poll(session=session, settings=settings)
     return {"fetched": result.fetched, "created": result.created, "updated": result.updated}
 
 
-def age_check_job(*, session, config) -> Any:
+def age_check_job(*, session, settings: Settings) -> Any:
     """Warn and escalate ageing tickets."""
-    return check_ages(session=session, config=config)
+    return check_ages(session=session, settings=settings)
 
 
-def outbox_job(*, session, config) -> Any:
+def outbox_job(*, session, settings: Settings) -> Any:
     """Send the due e-mails."""
-    counts = send_pending(session=session, config=config)
+    counts = send_pending(session=session, settings=settings)
     if counts["failed"]:
         # recorded as the job's error so /healthz and the admin page show it; nothing is lost
         raise OutboxError(
@@ -67,28 +67,28 @@ def outbox_job(*, session, config) -> Any:
     return counts
 
 
-def writeback_job(*, session, config) -> Any:
+def writeback_job(*, session, settings: Settings) -> Any:
     """Push the queued iTop write-backs (retries)."""
-    if not config.get("ITOP_WRITEBACK"):
+    if not settings.itop_writeback:
         return "write-back désactivé"
-    return push_pending(session=session, config=config)
+    return push_pending(session=session, settings=settings)
 
 
-def snapshot_job(*, session, config) -> Any:
+def snapshot_job(*, session, settings: Settings) -> Any:
     """Record today's backlog snapshot."""
-    rows = take_snapshot(session=session, config=config)
+    rows = take_snapshot(session=session, settings=settings)
     return {"day": rows[0].day.isoformat(), "open": sum(row.open for row in rows)}
 
 
-def retrain_job(*, session, config) -> Any:
+def retrain_job(*, session, settings: Settings) -> Any:
     """Retrain the router's model."""
-    card = train(session=session, config=config)
+    card = train(session=session, settings=settings)
     return {"model": card.get("version"), "kind": card.get("kind")}
 
 
-def retrain_request_job(*, session, config) -> Any:
+def retrain_request_job(*, session, settings: Settings) -> Any:
     """Run the retraining an admin asked for on the admin page, if any."""
-    return process_retrain_request(session=session, config=config)
+    return process_retrain_request(session=session, settings=settings)
 
 
 @dataclass(frozen=True)
@@ -101,35 +101,33 @@ class JobSpec:
     interval_seconds: int
 
 
-def job_specs(config: Any) -> list[JobSpec]:
-    """The jobs this configuration runs."""
-    tz = ZoneInfo(config.get("ITOP_TIMEZONE") or "Europe/Paris")
+def job_specs(settings: Settings) -> list[JobSpec]:
+    """The jobs these settings run."""
+    tz = settings.tz
 
-    def every(seconds: Any) -> IntervalTrigger:
-        return IntervalTrigger(seconds=max(int(seconds), 1), timezone=tz)
+    def every(seconds: int) -> IntervalTrigger:
+        return IntervalTrigger(seconds=max(seconds, 1), timezone=tz)
 
     specs = [
-        JobSpec("poll", poll_job, every(config["POLL_SECONDS"]), int(config["POLL_SECONDS"])),
+        JobSpec("poll", poll_job, every(settings.poll_seconds), settings.poll_seconds),
         JobSpec(
             "age_check",
             age_check_job,
-            every(config["AGE_CHECK_SECONDS"]),
-            int(config["AGE_CHECK_SECONDS"]),
+            every(settings.age_check_seconds),
+            settings.age_check_seconds,
         ),
-        JobSpec(
-            "outbox", outbox_job, every(config["OUTBOX_SECONDS"]), int(config["OUTBOX_SECONDS"])
-        ),
+        JobSpec("outbox", outbox_job, every(settings.outbox_seconds), settings.outbox_seconds),
         JobSpec(
             "itop_writeback",
             writeback_job,
-            every(config["WRITEBACK_SECONDS"]),
-            int(config["WRITEBACK_SECONDS"]),
+            every(settings.writeback_seconds),
+            settings.writeback_seconds,
         ),
         JobSpec(
             "snapshot",
             snapshot_job,
-            every(config["SNAPSHOT_SECONDS"]),
-            int(config["SNAPSHOT_SECONDS"]),
+            every(settings.snapshot_seconds),
+            settings.snapshot_seconds,
         ),
         # the admin page's "Réentraîner" button is answered within this delay
         JobSpec(
@@ -139,8 +137,8 @@ def job_specs(config: Any) -> list[JobSpec]:
             RETRAIN_REQUEST_SECONDS,
         ),
     ]
-    if config.get("RETRAIN_NIGHTLY"):
-        hour = int(config.get("RETRAIN_HOUR") or 3)
+    if settings.retrain_nightly:
+        hour = settings.retrain_hour
         specs.append(JobSpec("retrain", retrain_job, CronTrigger(hour=hour, timezone=tz), 86400))
     return specs
 
@@ -153,16 +151,17 @@ def run_job(app: Flask, spec: JobSpec) -> None:
             with record_job(
                 session=session, job_id=spec.job_id, interval_seconds=spec.interval_seconds
             ) as result:
-                result.outcome = spec.func(session=session, config=app.config)
+                result.outcome = spec.func(session=session, settings=get_settings(app))
         except Exception:  # noqa: BLE001 - logged and recorded by record_job; keep running
             pass
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """A BlockingScheduler with every job (fixed ids, coalesce, one instance at a time)."""
-    specs = job_specs(app.config)
+    settings = get_settings(app)
+    specs = job_specs(settings)
     scheduler = BlockingScheduler(
-        timezone=ZoneInfo(app.config.get("ITOP_TIMEZONE") or "Europe/Paris"),
+        timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1},
     )
     start = dt.datetime.now(dt.UTC)

@@ -39,12 +39,12 @@ def router_corpus_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def router_models(tmp_path_factory, router_corpus_file) -> Path:
     """A model folder holding one model trained on the test corpus (once per session)."""
+    from triage.config import Settings
     from triage.services.training import ensure_model, reset_router_cache
 
     directory = tmp_path_factory.mktemp("router-models")
-    ensure_model(
-        config={"MODEL_DIR": str(directory), "ROUTER_CORPUS_FILES": [str(router_corpus_file)]}
-    )
+    files = {"MODEL_DIR": str(directory), "ROUTER_CORPUS_FILES": [str(router_corpus_file)]}
+    ensure_model(settings=Settings.from_mapping(files))
     reset_router_cache()
     return directory
 

@@ -105,6 +105,10 @@ class SMTPServer:
             values.update(SMTP_USER=self.login[0], SMTP_PASSWORD=self.login[1])
         return values
 
+    def attributes(self) -> dict:
+        """The same settings as Settings attributes, for ``replace_settings(app, **...)``."""
+        return {key.lower(): value for key, value in self.settings().items()}
+
     def to(self, address: str) -> list[EmailMessage]:
         """The messages whose envelope named ``address``."""
         with self.lock:

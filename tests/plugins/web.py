@@ -186,6 +186,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, shared_model_dir):
     """One gunicorn per test module, on a migrated database; seed it with ``served.app()``."""
+    from triage.config_values import create_secret_key
     from triage.db import get_engine, init_db
 
     server = Served(tmp_path_factory.mktemp("served"))
@@ -194,6 +195,7 @@ def served(tmp_path_factory, shared_model_dir):
         with app.app_context():
             init_db()
         get_engine(app).dispose()
+        create_secret_key(server.instance)  # what `triage init-db` does for gunicorn
         server.start(shared_model_dir)
         yield server
     finally:

@@ -2,9 +2,10 @@
 
 import logging
 
-from flask import current_app, jsonify
+from flask import jsonify
 
 from triage.api import health_bp
+from triage.config import Settings, get_settings
 from triage.db import check_db, get_session
 from triage.models import SyncState, utcnow
 from triage.services.jobs import job_status
@@ -13,7 +14,7 @@ from triage.services.tickets import iso
 log = logging.getLogger(__name__)
 
 
-def sync_status(*, session, config) -> dict | None:
+def sync_status(*, session, settings: Settings) -> dict | None:
     """The iTop sync's state (SyncState row "itop"), None before the first poll."""
     state = session.get(SyncState, "itop")
     if state is None:
@@ -22,11 +23,11 @@ def sync_status(*, session, config) -> dict | None:
     if state.last_success_at is not None:
         lag = round((utcnow() - state.last_success_at).total_seconds())
     return {
-        "last_run_at": iso(state.last_run_at, config),
-        "last_success_at": iso(state.last_success_at, config),
-        "watermark": iso(state.watermark, config),
+        "last_run_at": iso(state.last_run_at, settings),
+        "last_success_at": iso(state.last_success_at, settings),
+        "watermark": iso(state.watermark, settings),
         "last_error": state.last_error,
-        "last_error_at": iso(state.last_error_at, config),
+        "last_error_at": iso(state.last_error_at, settings),
         "last_fetched": state.last_fetched,
         "last_created": state.last_created,
         "last_updated": state.last_updated,
@@ -61,7 +62,7 @@ def healthz():
     session = get_session()
     body = {"status": "ok", "database": "ok"}
     try:
-        body["sync"] = sync_status(session=session, config=current_app.config)
+        body["sync"] = sync_status(session=session, settings=get_settings())
     except Exception:  # noqa: BLE001
         log.exception("healthz: sync state unreadable")
         body["sync"] = None

@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from triage.models import QUEUES, TEAM_SOURCES
+from triage.models import QUEUES, ROUTABLE_TEAMS, TEAM_SOURCES, TEAMS
 from triage.services.tickets import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, STATES
-
-TEAMS = ["SI2C", "DRASI", "NATIONAL"]
 
 
 def _nullable(schema: dict) -> dict:
@@ -101,7 +99,7 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "Requalify": _obj(
-        {"team": {"type": "string", "enum": TEAMS}, "comment": {**STR, "maxLength": 2000}},
+        {"team": {"type": "string", "enum": list(TEAMS)}, "comment": {**STR, "maxLength": 2000}},
         required=["team"],
     ),
     "Stats": _obj(
@@ -121,9 +119,9 @@ SCHEMAS: dict[str, Any] = {
     "Classification": _obj(
         {
             "id": {"description": "the request's id, or null", "nullable": True},
-            "team": _nullable({"type": "string", "enum": ["SI2C", "DRASI"]}),
+            "team": _nullable({"type": "string", "enum": list(ROUTABLE_TEAMS)}),
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "prefix": _nullable({"type": "string", "enum": ["SI2C", "DRASI"]}),
+            "prefix": _nullable({"type": "string", "enum": list(ROUTABLE_TEAMS)}),
             "requalify": BOOL,
             "source": {"type": "string", "enum": ["prefix", "model", "prefix+model"]},
             "explanation": {

@@ -3,12 +3,13 @@
 import datetime as dt
 import logging
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from triage.api import bp
 from triage.api.errors import ApiError
 from triage.api.openapi import openapi_document
 from triage.auth import api_identity
+from triage.config import get_settings
 from triage.db import get_session
 from triage.models import utcnow
 from triage.services.requalify import can_requalify, requalify
@@ -58,12 +59,11 @@ def tickets():
         query = parse_query(request.args)
     except InvalidQuery as exc:
         raise ApiError(400, str(exc)) from exc
-    now = utcnow()
-    config = current_app.config
-    rows, total = list_tickets(session=get_session(), config=config, query=query, now=now)
+    now, settings = utcnow(), get_settings()
+    rows, total = list_tickets(session=get_session(), settings=settings, query=query, now=now)
     return jsonify(
         {
-            "items": [ticket_to_dict(t, config=config, now=now) for t in rows],
+            "items": [ticket_to_dict(t, settings=settings, now=now) for t in rows],
             "total": total,
             "page": query.page,
             "per_page": query.per_page,
@@ -83,7 +83,7 @@ def ticket(ref: str):
     """One ticket with its routing and escalation history."""
     found = _ticket_or_404(ref)
     return jsonify(
-        ticket_detail(session=get_session(), ticket=found, config=current_app.config, now=utcnow())
+        ticket_detail(session=get_session(), ticket=found, settings=get_settings(), now=utcnow())
     )
 
 
@@ -101,7 +101,7 @@ def requalify_ticket(ref: str):
     try:
         found = requalify(
             session=session,
-            config=current_app.config,
+            settings=get_settings(),
             ticket=found,
             team=team,
             actor=identity.login,
@@ -111,7 +111,7 @@ def requalify_ticket(ref: str):
         session.rollback()
         raise ApiError(400, str(exc), "unknown_team") from exc
     return jsonify(
-        ticket_detail(session=session, ticket=found, config=current_app.config, now=utcnow())
+        ticket_detail(session=session, ticket=found, settings=get_settings(), now=utcnow())
     )
 
 
@@ -123,7 +123,7 @@ def stats():
         day = dt.date.fromisoformat(since) if since else None
     except ValueError as exc:
         raise ApiError(400, "since must be a date YYYY-MM-DD") from exc
-    return jsonify(backlog_for_app(session=get_session(), config=current_app.config, since=day))
+    return jsonify(backlog_for_app(session=get_session(), settings=get_settings(), since=day))
 
 
 @bp.post("/classify")
@@ -136,7 +136,7 @@ def classify():
         raise ApiError(400, "title or description is required")
     try:
         result = classify_text(
-            config=current_app.config, title=title, description=description, explain=True
+            settings=get_settings(), title=title, description=description, explain=True
         )
     except Exception as exc:  # noqa: BLE001 - e.g. no model trained yet
         log.exception("classify failed")

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from triage.config import DEFAULT_TZ, Settings
+
 
 @lru_cache(maxsize=4)
 def _french_holidays(alsace_moselle: bool) -> holidays.HolidayBase:
@@ -24,14 +26,13 @@ def age_days(
     *,
     working_days: bool = False,
     alsace_moselle: bool = False,
-    tz: str = "Europe/Paris",
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> float:
     """Age of a ticket: days since creation, or working days elapsed since creation."""
     if not working_days:
         return max((now - created_at).total_seconds() / 86400.0, 0.0)
-    zone = ZoneInfo(tz)
-    start = created_at.astimezone(zone).date()
-    end = now.astimezone(zone).date()
+    start = created_at.astimezone(tz).date()
+    end = now.astimezone(tz).date()
     count = 0
     day = start + dt.timedelta(days=1)
     while day <= end:
@@ -47,13 +48,12 @@ def overdue_cutoff(
     *,
     working_days: bool = False,
     alsace_moselle: bool = False,
-    tz: str = "Europe/Paris",
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> dt.datetime:
     """The creation time before which a ticket is older than ``days`` (SQL-friendly)."""
     if not working_days:
         return now - dt.timedelta(days=days)
-    zone = ZoneInfo(tz)
-    local_now = now.astimezone(zone)
+    local_now = now.astimezone(tz)
     day = local_now.date()
     counted = 0
     while counted < days:
@@ -61,32 +61,32 @@ def overdue_cutoff(
             counted += 1
         day -= dt.timedelta(days=1)
     # created strictly before the end of ``day`` means more than ``days`` working days old
-    boundary = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    boundary = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     return boundary.astimezone(dt.UTC)
 
 
-def rule_name(config) -> str:
+def rule_name(settings: Settings) -> str:
     """The counting rule in force: ``calendar`` or ``working`` days."""
-    return "working" if config.get("WORKING_DAYS") else "calendar"
+    return "working" if settings.working_days else "calendar"
 
 
-def config_age_days(created_at: dt.datetime, now: dt.datetime, config) -> float:
+def settings_age_days(created_at: dt.datetime, now: dt.datetime, settings: Settings) -> float:
     """``age_days`` with the app's settings (working days, Alsace-Moselle, time zone)."""
     return age_days(
         created_at,
         now,
-        working_days=bool(config.get("WORKING_DAYS")),
-        alsace_moselle=bool(config.get("ALSACE_MOSELLE")),
-        tz=config.get("ITOP_TIMEZONE") or "Europe/Paris",
+        working_days=settings.working_days,
+        alsace_moselle=settings.alsace_moselle,
+        tz=settings.tz,
     )
 
 
-def config_cutoff(now: dt.datetime, days: int, config) -> dt.datetime:
+def settings_cutoff(now: dt.datetime, days: int, settings: Settings) -> dt.datetime:
     """``overdue_cutoff`` with the app's settings."""
     return overdue_cutoff(
         now,
         days,
-        working_days=bool(config.get("WORKING_DAYS")),
-        alsace_moselle=bool(config.get("ALSACE_MOSELLE")),
-        tz=config.get("ITOP_TIMEZONE") or "Europe/Paris",
+        working_days=settings.working_days,
+        alsace_moselle=settings.alsace_moselle,
+        tz=settings.tz,
     )

@@ -3,13 +3,13 @@
 import csv
 import datetime as dt
 import io
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from triage.config import Settings
 from triage.models import QUEUES, BacklogSnapshot, RoutingDecision, Ticket, utcnow
-from triage.services.ages import config_cutoff
+from triage.services.ages import settings_cutoff
 from triage.services.stats import COLUMNS, ROW_LABELS, backlog_for_app
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -22,8 +22,8 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 ROUTER_SOURCES = ("prefix", "model", "prefix+model")
 
 
-def _open_tickets(config: Any) -> list:
-    return [Ticket.service == config["ITOP_SERVICE"], Ticket.is_open]
+def _open_tickets(settings: Settings) -> list:
+    return [Ticket.service == settings.itop_service, Ticket.is_open]
 
 
 def backlog_trend(*, session: Session, days: int = 90, today: dt.date | None = None) -> dict:
@@ -41,19 +41,21 @@ def backlog_trend(*, session: Session, days: int = 90, today: dt.date | None = N
     return {"days": [d.isoformat() for d in day_list], "series": series}
 
 
-def age_distribution(*, session: Session, config: Any, now: dt.datetime | None = None) -> dict:
+def age_distribution(
+    *, session: Session, settings: Settings, now: dt.datetime | None = None
+) -> dict:
     """Open tickets per age bucket and queue: {"buckets": [labels], "series": {team: [...]}}."""
     now = now or utcnow()
     cases = []
     for i, (_, low, high) in enumerate(AGE_BUCKETS):
-        older = Ticket.created_at <= config_cutoff(now, low, config) if low else sa.true()
-        younger = Ticket.created_at > config_cutoff(now, high, config) if high else sa.true()
+        older = Ticket.created_at <= settings_cutoff(now, low, settings) if low else sa.true()
+        younger = Ticket.created_at > settings_cutoff(now, high, settings) if high else sa.true()
         cases.append((sa.and_(older, younger), i))
     bucket = sa.case(*cases, else_=0).label("bucket")
     series = {queue: [0] * len(AGE_BUCKETS) for queue in QUEUES}
     query = (
         select(Ticket.team, bucket, sa.func.count())
-        .where(*_open_tickets(config))
+        .where(*_open_tickets(settings))
         .group_by(Ticket.team, bucket)
     )
     for team, index, count in session.exec(query):
@@ -62,20 +64,16 @@ def age_distribution(*, session: Session, config: Any, now: dt.datetime | None =
 
 
 def top_establishments(
-    *, session: Session, config: Any, limit: int = 10, now: dt.datetime | None = None
+    *, session: Session, settings: Settings, limit: int = 10, now: dt.datetime | None = None
 ) -> list[dict]:
     """Establishments with the most open tickets, with how many are overdue."""
     now = now or utcnow()
-    overdue = sa.func.sum(
-        sa.case(
-            (Ticket.created_at < config_cutoff(now, int(config["ESCALATION_DAYS"]), config), 1),
-            else_=0,
-        )
-    )
+    cutoff = settings_cutoff(now, settings.escalation_days, settings)
+    overdue = sa.func.sum(sa.case((Ticket.created_at < cutoff, 1), else_=0))
     open_count = sa.func.count()
     query = (
         select(Ticket.organization, open_count, overdue)
-        .where(*_open_tickets(config))
+        .where(*_open_tickets(settings))
         .group_by(Ticket.organization)
         .order_by(open_count.desc(), overdue.desc(), Ticket.organization)
         .limit(limit)
@@ -86,7 +84,7 @@ def top_establishments(
     ]
 
 
-def wrong_prefix_share(*, session: Session, config: Any) -> dict:
+def wrong_prefix_share(*, session: Session, settings: Settings) -> dict:
     """Among tickets that came with a prefix: how many had it wrong (router or agents say so)."""
     agent_moved = (
         select(RoutingDecision.id)
@@ -100,7 +98,7 @@ def wrong_prefix_share(*, session: Session, config: Any) -> dict:
     wrong = sa.or_(Ticket.requalify_suggested, agent_moved)
     total, wrong_count = session.exec(
         select(sa.func.count(), sa.func.sum(sa.case((wrong, 1), else_=0))).where(
-            Ticket.service == config["ITOP_SERVICE"], Ticket.prefix.is_not(None)
+            Ticket.service == settings.itop_service, Ticket.prefix.is_not(None)
         )
     ).one()
     total, wrong_count = int(total or 0), int(wrong_count or 0)
@@ -111,7 +109,7 @@ def wrong_prefix_share(*, session: Session, config: Any) -> dict:
     }
 
 
-def router_accuracy(*, session: Session, config: Any) -> dict:
+def router_accuracy(*, session: Session, settings: Settings) -> dict:
     """The router's decisions that agents later reviewed: how many they kept."""
     # only tickets an agent acted on: the others have nothing to compare (and are most rows)
     reviewed = select(RoutingDecision.ticket_id).where(RoutingDecision.source == "agent")
@@ -119,7 +117,7 @@ def router_accuracy(*, session: Session, config: Any) -> dict:
         select(RoutingDecision)
         .join(Ticket, Ticket.id == RoutingDecision.ticket_id)
         .where(
-            Ticket.service == config["ITOP_SERVICE"],
+            Ticket.service == settings.itop_service,
             RoutingDecision.source.in_((*ROUTER_SOURCES, "agent")),
             RoutingDecision.ticket_id.in_(reviewed),
         )
@@ -149,16 +147,16 @@ def router_accuracy(*, session: Session, config: Any) -> dict:
     }
 
 
-def dashboard(*, session: Session, config: Any, now: dt.datetime | None = None) -> dict:
+def dashboard(*, session: Session, settings: Settings, now: dt.datetime | None = None) -> dict:
     """Everything the /stats page shows."""
     now = now or utcnow()
     return {
-        "table": backlog_for_app(session=session, config=config, as_of=now),
+        "table": backlog_for_app(session=session, settings=settings, as_of=now),
         "trend": backlog_trend(session=session, today=now.date()),
-        "ages": age_distribution(session=session, config=config, now=now),
-        "establishments": top_establishments(session=session, config=config, now=now),
-        "wrong_prefix": wrong_prefix_share(session=session, config=config),
-        "accuracy": router_accuracy(session=session, config=config),
+        "ages": age_distribution(session=session, settings=settings, now=now),
+        "establishments": top_establishments(session=session, settings=settings, now=now),
+        "wrong_prefix": wrong_prefix_share(session=session, settings=settings),
+        "accuracy": router_accuracy(session=session, settings=settings),
     }
 
 

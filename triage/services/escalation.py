@@ -10,21 +10,29 @@ backend the unique keys (escalation ticket+level, outbox Message-ID) refuse a se
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from triage.config import Settings
 from triage.mail import TicketFacts, build_ticket_mail
-from triage.models import Escalation, OutboxMessage, RoutingDecision, Ticket, utcnow
+from triage.models import (
+    ROUTABLE_TEAMS,
+    Escalation,
+    OutboxMessage,
+    RoutingDecision,
+    Team,
+    Ticket,
+    utcnow,
+)
 from triage.services import writeback
-from triage.services.ages import config_age_days, config_cutoff, rule_name
+from triage.services.ages import rule_name, settings_age_days, settings_cutoff
 from triage.services.teams import set_team
 
 log = logging.getLogger(__name__)
 
-WARNED_TEAMS = ("SI2C", "DRASI")
+WARNED_TEAMS = ROUTABLE_TEAMS  # the first-level teams are warned before the national level
 
 
 @dataclass(frozen=True)
@@ -36,25 +44,25 @@ class Thresholds:
     warning_cutoff: dt.datetime
 
 
-def thresholds(*, now: dt.datetime, config: Any) -> Thresholds:
+def thresholds(*, now: dt.datetime, settings: Settings) -> Thresholds:
     """The cutoffs for ``now`` under the app's rule (calendar or working days)."""
     return Thresholds(
         now=now,
-        escalation_cutoff=config_cutoff(now, int(config["ESCALATION_DAYS"]), config),
-        warning_cutoff=config_cutoff(now, int(config["WARNING_DAYS"]), config),
+        escalation_cutoff=settings_cutoff(now, settings.escalation_days, settings),
+        warning_cutoff=settings_cutoff(now, settings.warning_days, settings),
     )
 
 
-def warning_recipients(*, team: str, config: Any) -> list[str]:
+def warning_recipients(*, team: str, settings: Settings) -> list[str]:
     """The addresses warned for a team's queue (WARNING_TO_<TEAM>)."""
-    return list(config.get(f"WARNING_TO_{team}") or [])
+    return list(settings.warning_to(team))
 
 
-def decide_level(*, ticket: Ticket, limits: Thresholds, config: Any) -> str | None:
+def decide_level(*, ticket: Ticket, limits: Thresholds, settings: Settings) -> str | None:
     """The one rule: ``"national"``, ``"warning"`` or None for this ticket now."""
-    if not ticket.is_open or ticket.team == "NATIONAL" or ticket.escalated_at is not None:
+    if not ticket.is_open or ticket.team == Team.NATIONAL or ticket.escalated_at is not None:
         return None
-    if ticket.service != config["ITOP_SERVICE"]:
+    if ticket.service != settings.itop_service:
         return None
     if ticket.created_at < limits.escalation_cutoff:
         return "national"
@@ -62,15 +70,15 @@ def decide_level(*, ticket: Ticket, limits: Thresholds, config: Any) -> str | No
         ticket.created_at < limits.warning_cutoff
         and ticket.warned_at is None
         and ticket.team in WARNED_TEAMS
-        and warning_recipients(team=ticket.team, config=config)
+        and warning_recipients(team=ticket.team, settings=settings)
     ):
         return "warning"
     return None
 
 
-def _candidate_ids(session: Session, limits: Thresholds, config: Any) -> list[int]:
+def _candidate_ids(session: Session, limits: Thresholds, settings: Settings) -> list[int]:
     """Tickets that may be due (the index-friendly prefilter of ``decide_level``)."""
-    warned = [t for t in WARNED_TEAMS if warning_recipients(team=t, config=config)]
+    warned = [t for t in WARNED_TEAMS if warning_recipients(team=t, settings=settings)]
     due = sa.and_(Ticket.created_at < limits.escalation_cutoff, Ticket.escalated_at.is_(None))
     if warned:
         due = sa.or_(
@@ -84,8 +92,8 @@ def _candidate_ids(session: Session, limits: Thresholds, config: Any) -> list[in
         )
     query = (
         select(Ticket.id)
-        .where(Ticket.is_open, Ticket.service == config["ITOP_SERVICE"])
-        .where(Ticket.team != "NATIONAL", due)
+        .where(Ticket.is_open, Ticket.service == settings.itop_service)
+        .where(Ticket.team != Team.NATIONAL, due)
         .order_by(Ticket.created_at, Ticket.id)
     )
     return list(session.exec(query))
@@ -101,7 +109,9 @@ def history(*, session: Session, ticket: Ticket) -> list[RoutingDecision]:
     return list(session.exec(query))
 
 
-def ticket_facts(*, session: Session, ticket: Ticket, now: dt.datetime, config: Any) -> TicketFacts:
+def ticket_facts(
+    *, session: Session, ticket: Ticket, now: dt.datetime, settings: Settings
+) -> TicketFacts:
     """What a message says about a ticket (its state before the escalation)."""
     decisions = [
         {
@@ -123,27 +133,27 @@ def ticket_facts(*, session: Session, ticket: Ticket, now: dt.datetime, config: 
         team=ticket.team,
         status=ticket.status,
         created_at=ticket.created_at,
-        age_days=config_age_days(ticket.created_at, now, config),
+        age_days=settings_age_days(ticket.created_at, now, settings),
         description=ticket.description,
         history=decisions,
     )
 
 
-def _record(*, session, ticket, level, days, now, config, to_addrs) -> Escalation:
+def _record(*, session, ticket, level, days, now, settings, to_addrs) -> Escalation:
     """Escalation row + outbox e-mail (when someone is to be told); no commit."""
-    facts = ticket_facts(session=session, ticket=ticket, now=now, config=config)
+    facts = ticket_facts(session=session, ticket=ticket, now=now, settings=settings)
     escalation = Escalation(
         ticket_id=ticket.id,
         level=level,
         created_at=now,
         team=ticket.team,
-        rule=rule_name(config),
+        rule=rule_name(settings),
         threshold_days=days,
         age_days=round(facts.age_days, 2),
     )
     session.add(escalation)
     if to_addrs:
-        mail = build_ticket_mail(level=level, facts=facts, days=days, config=config)
+        mail = build_ticket_mail(level=level, facts=facts, days=days, settings=settings)
         session.add(
             OutboxMessage(
                 message_id=mail.message_id,
@@ -162,17 +172,19 @@ def _record(*, session, ticket, level, days, now, config, to_addrs) -> Escalatio
     return escalation
 
 
-def escalate_ticket(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> None:
+def escalate_ticket(
+    *, session: Session, ticket: Ticket, settings: Settings, now: dt.datetime
+) -> None:
     """Escalate one ticket to NATIONAL: record, e-mail, move, queue write-back (no commit)."""
-    days = int(config["ESCALATION_DAYS"])
+    days = settings.escalation_days
     escalation = _record(
         session=session,
         ticket=ticket,
         level="national",
         days=days,
         now=now,
-        config=config,
-        to_addrs=list(config.get("ESCALATION_TO") or []),
+        settings=settings,
+        to_addrs=list(settings.escalation_to),
     )
     reason = (
         f"ouverte depuis {escalation.age_days:.0f} jours "
@@ -181,7 +193,7 @@ def escalate_ticket(*, session: Session, ticket: Ticket, config: Any, now: dt.da
     set_team(
         session=session,
         ticket=ticket,
-        team="NATIONAL",
+        team=Team.NATIONAL,
         source="escalation",
         actor="scheduler",
         reason=reason,
@@ -190,41 +202,43 @@ def escalate_ticket(*, session: Session, ticket: Ticket, config: Any, now: dt.da
     session.add(ticket)
     writeback.enqueue(
         session=session,
-        config=config,
+        settings=settings,
         ticket=ticket,
-        team="NATIONAL",
+        team=Team.NATIONAL,
         log_entry=f"triage : escalade automatique au niveau national, {reason}.",
     )
 
 
-def warn_ticket(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> None:
+def warn_ticket(*, session: Session, ticket: Ticket, settings: Settings, now: dt.datetime) -> None:
     """Warn the owning team once that the ticket nears the limit (no commit)."""
     _record(
         session=session,
         ticket=ticket,
         level="warning",
-        days=int(config["ESCALATION_DAYS"]),
+        days=settings.escalation_days,
         now=now,
-        config=config,
-        to_addrs=warning_recipients(team=ticket.team, config=config),
+        settings=settings,
+        to_addrs=warning_recipients(team=ticket.team, settings=settings),
     )
     ticket.warned_at = now
     session.add(ticket)
 
 
-def _process(session: Session, ticket_id: int, limits: Thresholds, config: Any) -> str | None:
+def _process(
+    session: Session, ticket_id: int, limits: Thresholds, settings: Settings
+) -> str | None:
     """Decide and act on one ticket in its own transaction; the level done, or None."""
     query = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         # another scheduler holds this ticket: it is handling it, skip rather than wait
         query = query.with_for_update(skip_locked=True)
     ticket = session.exec(query).first()
-    level = decide_level(ticket=ticket, limits=limits, config=config) if ticket else None
+    level = decide_level(ticket=ticket, limits=limits, settings=settings) if ticket else None
     if level is None:
         session.rollback()
         return None
     action = escalate_ticket if level == "national" else warn_ticket
-    action(session=session, ticket=ticket, config=config, now=limits.now)
+    action(session=session, ticket=ticket, settings=settings, now=limits.now)
     try:
         session.commit()
     except IntegrityError:
@@ -236,14 +250,14 @@ def _process(session: Session, ticket_id: int, limits: Thresholds, config: Any) 
     return level
 
 
-def check_ages(*, session: Session, config: Any, now: dt.datetime | None = None) -> dict:
+def check_ages(*, session: Session, settings: Settings, now: dt.datetime | None = None) -> dict:
     """One age check: escalate overdue tickets, warn teams of ageing ones; returns counts."""
-    limits = thresholds(now=now or utcnow(), config=config)
-    ids = _candidate_ids(session, limits, config)
+    limits = thresholds(now=now or utcnow(), settings=settings)
+    ids = _candidate_ids(session, limits, settings)
     session.rollback()  # end the read transaction: each ticket gets its own
     counts = {"candidates": len(ids), "national": 0, "warning": 0}
     for ticket_id in ids:
-        level = _process(session, ticket_id, limits, config)
+        level = _process(session, ticket_id, limits, settings)
         if level:
             counts[level] += 1
     return counts
@@ -256,7 +270,7 @@ def team_durations(*, session: Session, ticket: Ticket, now: dt.datetime | None 
     first_team = decisions[0].from_team if decisions else ticket.team
     segments = [
         {
-            "team": first_team or "UNASSIGNED",
+            "team": first_team or Team.UNASSIGNED,
             "start": ticket.created_at,
             "source": None,
             "actor": None,

@@ -11,7 +11,6 @@ time. A failed poll rolls back its current page, records the error and keeps the
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,9 +28,10 @@ from connectors.itop import (
     parse_itop_date,
     quote,
 )
-from triage.models import SyncState, Ticket, is_open_status, utcnow
+from triage.config import Settings
+from triage.models import SyncState, Team, Ticket, is_open_status, utcnow
 from triage.services import routing
-from triage.services.itop import client_from_config, queue_of_itop_team
+from triage.services.itop import client_from_settings
 from triage.services.teams import set_team
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class SyncResult:
 
 
 def run_poll(
-    *, session: Session, config: Mapping[str, Any], client: ItopClient | None = None
+    *, session: Session, settings: Settings, client: ItopClient | None = None
 ) -> SyncResult:
     """One sync with iTop; records it in SyncState; raises an ``ItopError`` when it failed."""
     state = _state(session)
@@ -67,8 +67,8 @@ def run_poll(
     session.commit()
     own_client = client is None
     try:
-        client = client or client_from_config(config)
-        result = _sync(session=session, config=config, client=client, state=state)
+        client = client or client_from_settings(settings)
+        result = _sync(session=session, settings=settings, client=client, state=state)
     except Exception as exc:
         session.rollback()
         _record_failure(session, exc)
@@ -115,13 +115,13 @@ def window_oql(service: str, since: dt.datetime | None, upper: dt.datetime, tz: 
 
 
 def _sync(
-    *, session: Session, config: Mapping[str, Any], client: ItopClient, state: SyncState
+    *, session: Session, settings: Settings, client: ItopClient, state: SyncState
 ) -> SyncResult:
-    tz = ZoneInfo(config.get("ITOP_TIMEZONE") or "Europe/Paris")
+    tz = settings.tz
     client.list_operations()  # checks the login and reads iTop's clock
     upper = (client.server_date or utcnow()).replace(microsecond=0)
-    oql = window_oql(config.get("ITOP_SERVICE") or "Op@le", state.watermark, upper, tz)
-    size = int(config.get("ITOP_PAGE_SIZE") or 500)
+    oql = window_oql(settings.itop_service, state.watermark, upper, tz)
+    size = settings.itop_page_size
     result, seen, expected, number = SyncResult(), {}, None, 1
     while True:
         page = client.get("UserRequest", oql, output_fields=OUTPUT_FIELDS, limit=size, page=number)
@@ -134,14 +134,12 @@ def _sync(
             expected, number = None, 1
             continue
         expected = page.total
-        _upsert(
-            session=session, config=config, objects=page.objects, tz=tz, seen=seen, result=result
-        )
+        _upsert(session=session, settings=settings, objects=page.objects, seen=seen, result=result)
         session.commit()
         if len(page.objects) < size or number * size >= page.total:
             break
         number += 1
-    overlap = dt.timedelta(seconds=int(config.get("ITOP_SYNC_OVERLAP", 60)))
+    overlap = dt.timedelta(seconds=settings.itop_sync_overlap)
     state.watermark = max(filter(None, [state.watermark, upper - overlap]))
     state.last_success_at = utcnow()
     state.last_fetched, state.last_created, state.last_updated = (
@@ -196,14 +194,13 @@ def ticket_values(obj: ItopObject, tz: ZoneInfo, known: Ticket | None = None) ->
 def _upsert(
     *,
     session: Session,
-    config: Mapping[str, Any],
+    settings: Settings,
     objects: list[ItopObject],
-    tz: ZoneInfo,
     seen: dict[int, str],
     result: SyncResult,
 ) -> None:
     """Create or update the tickets of one page (one query for the existing ones)."""
-    service = config.get("ITOP_SERVICE") or "Op@le"
+    service = settings.itop_service
     fresh = [
         o
         for o in objects
@@ -222,7 +219,7 @@ def _upsert(
     for obj in fresh:
         seen[obj.key] = obj.fields.get("last_update") or ""
         ticket = existing.get(obj.key)
-        values = ticket_values(obj, tz, ticket)
+        values = ticket_values(obj, settings.tz, ticket)
         if ticket is None:
             new_rows.append({**values, "last_seen_at": now})
             continue
@@ -244,27 +241,27 @@ def _upsert(
     to_route: list[Ticket] = []  # routed together: one model call per page
     for ticket in created:
         _follow_itop_team(
-            session=session, config=config, ticket=ticket, is_new=True, to_route=to_route
+            session=session, settings=settings, ticket=ticket, is_new=True, to_route=to_route
         )
     for ticket in team_moved:
         _follow_itop_team(
-            session=session, config=config, ticket=ticket, is_new=False, to_route=to_route
+            session=session, settings=settings, ticket=ticket, is_new=False, to_route=to_route
         )
-    routing.route_tickets(session=session, tickets=to_route, config=config)
+    routing.route_tickets(session=session, tickets=to_route, settings=settings)
 
 
 def _follow_itop_team(
     *,
     session: Session,
-    config: Mapping[str, Any],
+    settings: Settings,
     ticket: Ticket,
     is_new: bool,
     to_route: list[Ticket],
 ) -> None:
     """A team set or changed in iTop becomes the ticket's team; no team: queued for the router."""
-    queue = queue_of_itop_team(config, ticket.itop_team)
+    queue = settings.queue_of_itop_team(ticket.itop_team)
     if queue is None:
-        if is_new or (ticket.team == "UNASSIGNED" and ticket.team_source is None):
+        if is_new or (ticket.team == Team.UNASSIGNED and ticket.team_source is None):
             to_route.append(ticket)
         return
     if queue == ticket.team:

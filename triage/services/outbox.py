@@ -11,11 +11,11 @@ with backoff.
 import datetime as dt
 import logging
 import smtplib
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from triage.config import Settings
 from triage.mail import build_mime, open_smtp
 from triage.models import OutboxMessage, utcnow
 from triage.services.claims import claim_ids, due_clause, finish, worker_name
@@ -43,14 +43,14 @@ class OutboxError(RuntimeError):
 def claim(
     *,
     session: Session,
-    config: Any,
+    settings: Settings,
     now: dt.datetime,
     limit: int = 50,
     worker: str,
     ignore_backoff: bool = False,
 ) -> list[OutboxMessage]:
     """Claim up to ``limit`` due messages for ``worker`` (committed before returning)."""
-    stale_before = now - dt.timedelta(seconds=int(config["OUTBOX_STALE_SECONDS"]))
+    stale_before = now - dt.timedelta(seconds=settings.outbox_stale_seconds)
     due = due_clause(
         _T, waiting=RETRIED, now=now, stale_before=stale_before, ignore_backoff=ignore_backoff
     )
@@ -66,16 +66,16 @@ def _finish(session: Session, message: OutboxMessage, worker: str, **values) -> 
     return finish(session=session, table=_T, row_id=message.id, worker=worker, **values)
 
 
-def backoff_seconds(*, attempts: int, config: Any) -> int:
+def backoff_seconds(*, attempts: int, settings: Settings) -> int:
     """Delay before the next try: doubles with each attempt, capped."""
-    first = int(config["OUTBOX_BACKOFF_SECONDS"])
-    return min(first * 2 ** max(attempts - 1, 0), int(config["OUTBOX_MAX_BACKOFF_SECONDS"]))
+    first = settings.outbox_backoff_seconds
+    return min(first * 2 ** max(attempts - 1, 0), settings.outbox_max_backoff_seconds)
 
 
-def _failed(session, message, worker, error: str, config: Any) -> None:
+def _failed(session, message, worker, error: str, settings: Settings) -> None:
     attempts = message.attempts + 1
-    delay = backoff_seconds(attempts=attempts, config=config)
-    status = "failed" if attempts >= int(config["OUTBOX_FAILED_AFTER"]) else "pending"
+    delay = backoff_seconds(attempts=attempts, settings=settings)
+    status = "failed" if attempts >= settings.outbox_failed_after else "pending"
     _finish(
         session,
         message,
@@ -96,26 +96,26 @@ def _failed(session, message, worker, error: str, config: Any) -> None:
     )
 
 
-def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, config: Any) -> str | None:
+def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, settings: Settings) -> str | None:
     """Hand one message to the server; returns the refused recipients, if any."""
     to_addrs = [a.strip() for a in message.to_addrs.split(",") if a.strip()]
     mime = build_mime(
         message_id=message.message_id,
-        sender=config["MAIL_FROM"],
+        sender=settings.mail_from,
         to_addrs=to_addrs,
         subject=message.subject,
         text=message.body_text,
         html=message.body_html,
         date=message.created_at,
     )
-    refused = smtp.send_message(mime, from_addr=config["MAIL_FROM"], to_addrs=to_addrs)
+    refused = smtp.send_message(mime, from_addr=settings.mail_from, to_addrs=to_addrs)
     return ", ".join(f"{addr}: {code} {text!r}" for addr, (code, text) in refused.items()) or None
 
 
 def send_pending(
     *,
     session: Session,
-    config: Any,
+    settings: Settings,
     now: dt.datetime | None = None,
     limit: int = 200,
     ignore_backoff: bool = False,
@@ -124,7 +124,7 @@ def send_pending(
     worker = worker_name()
     messages = claim(
         session=session,
-        config=config,
+        settings=settings,
         now=now or utcnow(),
         limit=limit,
         worker=worker,
@@ -137,19 +137,19 @@ def send_pending(
     for index, message in enumerate(messages):
         try:
             if smtp is None:
-                smtp = open_smtp(config)
-            refused = _send_one(smtp, message, config)
+                smtp = open_smtp(settings)
+            refused = _send_one(smtp, message, settings)
         except Exception as exc:  # noqa: BLE001 - any failure leaves the row queued, never lost
             error = f"{type(exc).__name__}: {exc}"
             counts["failed"] += 1
             counts["last_error"] = error
-            _failed(session, message, worker, error, config)
+            _failed(session, message, worker, error, settings)
             if smtp is None or isinstance(exc, _CONNECTION_ERRORS):
                 # the connection is unusable: give the rest back as failed attempts too
                 smtp = _close(smtp)
                 for rest in messages[index + 1 :]:
                     counts["failed"] += 1
-                    _failed(session, rest, worker, error, config)
+                    _failed(session, rest, worker, error, settings)
                 break
             continue
         _finish(

@@ -5,13 +5,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from triage.models import Ticket
+from triage.config import Settings
+from triage.models import TEAMS, Team, Ticket
 from triage.services import writeback
 from triage.services.teams import UnknownTeam, normalize_team, set_team
 
 log = logging.getLogger(__name__)
 
-TARGET_TEAMS: tuple[str, ...] = ("SI2C", "DRASI", "NATIONAL")
 MAX_COMMENT = 2000
 
 
@@ -21,17 +21,23 @@ def can_requalify(user: Any, ticket: Ticket) -> bool:
     if role in ("supervisor", "admin"):
         return True
     if role == "agent":
-        return ticket.team in (getattr(user, "team", None), "UNASSIGNED")
+        return ticket.team in (getattr(user, "team", None), Team.UNASSIGNED)
     return False
 
 
 def requalify(
-    *, session: Session, config: Any, ticket: Ticket, team: str, actor: str, comment: str = ""
+    *,
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    team: str,
+    actor: str,
+    comment: str = "",
 ) -> Ticket:
     """Move a ticket to ``team`` as an agent's decision, queue the iTop write-back; commits."""
     target = normalize_team(team)
-    if target not in TARGET_TEAMS:
-        raise UnknownTeam(f"a ticket is requalified to one of {', '.join(TARGET_TEAMS)}")
+    if target not in TEAMS:
+        raise UnknownTeam(f"a ticket is requalified to one of {', '.join(TEAMS)}")
     comment = (comment or "").strip()[:MAX_COMMENT]
     previous = ticket.team
     set_team(
@@ -43,7 +49,7 @@ def requalify(
     session.add(ticket)
     log_entry = f"Requalifié vers {target} par {actor}" + (f" : {comment}" if comment else "")
     writeback.enqueue(
-        session=session, config=config, ticket=ticket, team=target, log_entry=log_entry
+        session=session, settings=settings, ticket=ticket, team=target, log_entry=log_entry
     )
     session.commit()
     log.info("ticket %s requalified %s -> %s by %s", ticket.ref, previous, target, actor)

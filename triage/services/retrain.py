@@ -10,12 +10,12 @@ running request refuses another.
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from triage.config import Settings
 from triage.models import RetrainRequest, utcnow
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _summary(card: dict) -> str:
 
 
 def process_retrain_request(
-    *, session: Session, config: Any, train: Callable[..., dict] | None = None
+    *, session: Session, settings: Settings, train: Callable[..., dict] | None = None
 ) -> str:
     """Run the pending request, if any (the scheduler's job); the outcome in a few words.
 
@@ -120,7 +120,7 @@ def process_retrain_request(
     if train is None:
         from triage.services.training import train
     try:
-        card = train(session=session, config=config)
+        card = train(session=session, settings=settings)
     except Exception as exc:
         session.rollback()
         _finish(session, status="failed", error=f"{type(exc).__name__}: {exc}")

@@ -3,7 +3,6 @@
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
 
 from sqlmodel import Session
 
@@ -12,7 +11,8 @@ from classifiers.model import ModelError
 from classifiers.policy import Decision
 from classifiers.prefix import read_prefix
 from classifiers.text import strip_html
-from triage.models import RoutingDecision, Ticket, utcnow
+from triage.config import Settings
+from triage.models import RoutingDecision, Team, Ticket, utcnow
 from triage.services.teams import set_team
 from triage.services.training import get_router
 
@@ -22,13 +22,13 @@ BATCH = 2000
 
 
 def _decide_many(
-    config: Any, texts: list[tuple[str, str]]
+    settings: Settings, texts: list[tuple[str, str]]
 ) -> list[tuple[str | None, Decision, str | None]]:
     """(prefix, decision, model version) per (title, description); prefix alone without model."""
     if not texts:
         return []
     try:
-        router = get_router(config)
+        router = get_router(settings)
     except (ModelError, CorpusError, OSError, ValueError) as exc:
         # a missing model must not stop the ingest: fall back to today's prefix routing
         log.error("router unavailable, routing by prefix only: %s", exc)
@@ -51,11 +51,11 @@ def _prefix_only(title: str) -> tuple[str | None, Decision, None]:
 
 def _routable(ticket: Ticket) -> bool:
     # a team set in iTop or by an agent is never overridden
-    return ticket.team == "UNASSIGNED" and ticket.team_source is None
+    return ticket.team == Team.UNASSIGNED and ticket.team_source is None
 
 
 def route_tickets(
-    *, session: Session, tickets: Sequence[Ticket], config: Any
+    *, session: Session, tickets: Sequence[Ticket], settings: Settings
 ) -> list[RoutingDecision | None]:
     """Route the tickets of a batch that have no team yet, in one model call (no commit).
 
@@ -64,7 +64,7 @@ def route_tickets(
     """
     todo = [ticket for ticket in tickets if _routable(ticket)]
     decided = _decide_many(
-        config,
+        settings,
         [(t.title or "", t.description or strip_html(t.description_html or "")) for t in todo],
     )
     answers = {
@@ -98,14 +98,14 @@ def _apply(
     )
 
 
-def route_ticket(*, session: Session, ticket: Ticket, config: Any) -> RoutingDecision | None:
+def route_ticket(*, session: Session, ticket: Ticket, settings: Settings) -> RoutingDecision | None:
     """Give a ticket that has no team yet a team, a confidence and a reason (no commit)."""
-    return route_tickets(session=session, tickets=[ticket], config=config)[0]
+    return route_tickets(session=session, tickets=[ticket], settings=settings)[0]
 
 
-def classify(*, config: Any, title: str, description: str, explain: bool = False) -> dict:
+def classify(*, settings: Settings, title: str, description: str, explain: bool = False) -> dict:
     """One ``triage classify`` line for a ticket, with ``explanation`` when asked."""
-    router = get_router(config)
+    router = get_router(settings)
     item = {"id": None, "title": title, "description": description}
     return router.classify_explained(item) if explain else router.classify_many([item])[0]
 
@@ -145,9 +145,9 @@ def _parse(number: int, line: str) -> tuple[bool, dict]:
     return True, item
 
 
-def classify_lines(*, config: Any, lines: Iterable[str]) -> Iterator[dict]:
+def classify_lines(*, settings: Settings, lines: Iterable[str]) -> Iterator[dict]:
     """Classify JSON lines in batches; same order; a bad line gets an error object."""
-    router = get_router(config)
+    router = get_router(settings)
     batch: list[tuple[bool, dict]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():

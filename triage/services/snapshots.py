@@ -1,25 +1,24 @@
 """Daily backlog snapshots per queue, for the trend charts of the supervisors' page."""
 
 import datetime as dt
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from triage.config import Settings
 from triage.models import QUEUES, BacklogSnapshot, Ticket, utcnow
-from triage.services.ages import config_cutoff
+from triage.services.ages import settings_cutoff
 from triage.services.stats import backlog_for_app
 
 
 def take_snapshot(
-    *, session: Session, config: Any, now: dt.datetime | None = None
+    *, session: Session, settings: Settings, now: dt.datetime | None = None
 ) -> list[BacklogSnapshot]:
     """Record today's backlog per queue; run again the same day, it refreshes the same rows."""
     now = now or utcnow()
-    day = now.astimezone(ZoneInfo(config["ITOP_TIMEZONE"])).date()
-    table = backlog_for_app(session=session, config=config, as_of=now)
+    day = now.astimezone(settings.tz).date()
+    table = backlog_for_app(session=session, settings=settings, as_of=now)
     for _ in range(2):  # another scheduler may insert the same day at the same moment
         existing = {
             row.team: row
@@ -55,7 +54,7 @@ def snapshot_series(*, session: Session, since: dt.date | None = None) -> list[d
 
 
 def backfill_snapshots(
-    *, session: Session, config: Any, days: int, now: dt.datetime | None = None
+    *, session: Session, settings: Settings, days: int, now: dt.datetime | None = None
 ) -> int:
     """Reconstruct the snapshots of the past ``days`` days (before today) from the tickets.
 
@@ -66,14 +65,14 @@ def backfill_snapshots(
     Returns how many rows were added.
     """
     now = now or utcnow()
-    zone = ZoneInfo(config["ITOP_TIMEZONE"])
+    zone = settings.tz
     today = now.astimezone(zone).date()
     known = set(session.exec(select(BacklogSnapshot.day, BacklogSnapshot.team)).all())
     added = 0
     for back in range(days, 0, -1):
         day = today - dt.timedelta(days=back)
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-        counts = _counts_at(session=session, config=config, end=end)
+        counts = _counts_at(session=session, settings=settings, end=end)
         rows = [
             BacklogSnapshot(day=day, team=team, taken_at=now, **counts[team])
             for team in QUEUES
@@ -89,9 +88,11 @@ def backfill_snapshots(
     return added
 
 
-def _counts_at(*, session: Session, config: Any, end: dt.datetime) -> dict[str, dict[str, int]]:
+def _counts_at(
+    *, session: Session, settings: Settings, end: dt.datetime
+) -> dict[str, dict[str, int]]:
     """Total / open / overdue per queue as the tickets say it was at ``end``."""
-    cutoff = config_cutoff(end, int(config["ESCALATION_DAYS"]), config)
+    cutoff = settings_cutoff(end, settings.escalation_days, settings)
     closed_at = sa.case(
         (Ticket.resolved_at.is_not(None), Ticket.resolved_at),
         (Ticket.is_open, None),
@@ -106,7 +107,7 @@ def _counts_at(*, session: Session, config: Any, end: dt.datetime) -> dict[str, 
             sa.func.sum(sa.case((open_then, 1), else_=0)),
             sa.func.sum(sa.case((overdue, 1), else_=0)),
         )
-        .where(Ticket.service == config["ITOP_SERVICE"], Ticket.created_at < end)
+        .where(Ticket.service == settings.itop_service, Ticket.created_at < end)
         .group_by(Ticket.team)
     )
     counts = {team: {"total": 0, "open": 0, "overdue": 0} for team in QUEUES}

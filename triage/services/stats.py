@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from triage.models import QUEUES, Ticket, utcnow
+from triage.config import DEFAULT_TZ, Settings
+from triage.models import QUEUES, Team, Ticket, utcnow
 from triage.services.ages import overdue_cutoff
 
 
@@ -20,14 +21,13 @@ def backlog(
     session: Session,
     service: str,
     threshold_days: int,
-    tz: str = "Europe/Paris",
+    tz: ZoneInfo = DEFAULT_TZ,
     since: dt.date | None = None,
     as_of: dt.datetime | None = None,
     working_days: bool = False,
     alsace_moselle: bool = False,
 ) -> dict[str, Any]:
     """All / open / open over the threshold, by queue, for one iTop service."""
-    zone = ZoneInfo(tz)
     now = as_of or utcnow()
     cutoff = overdue_cutoff(
         now, threshold_days, working_days=working_days, alsace_moselle=alsace_moselle, tz=tz
@@ -40,7 +40,7 @@ def backlog(
         sa.func.sum(sa.case((overdue, 1), else_=0)),
     ).where(Ticket.service == service)
     if since is not None:
-        start = dt.datetime.combine(since, dt.time(), tzinfo=zone)
+        start = dt.datetime.combine(since, dt.time(), tzinfo=tz)
         query = query.where(Ticket.created_at >= start)
     query = query.group_by(Ticket.team)
     table = {"all": _empty_row(), "open": _empty_row(), "open_over_threshold": _empty_row()}
@@ -53,24 +53,30 @@ def backlog(
             table[key][team] = table[key].get(team, 0) + int(value or 0)
             table[key]["total"] += int(value or 0)
     return {
-        "as_of": now.astimezone(zone).isoformat(timespec="seconds"),
+        "as_of": now.astimezone(tz).isoformat(timespec="seconds"),
         "since": since.isoformat() if since else None,
         "threshold_days": threshold_days,
         **table,
     }
 
 
-def backlog_for_app(*, session: Session, config, since: dt.date | None = None, as_of=None) -> dict:
+def backlog_for_app(
+    *,
+    session: Session,
+    settings: Settings,
+    since: dt.date | None = None,
+    as_of: dt.datetime | None = None,
+) -> dict:
     """The backlog table with the app's settings."""
     return backlog(
         session=session,
-        service=config["ITOP_SERVICE"],
-        threshold_days=config["ESCALATION_DAYS"],
-        tz=config["ITOP_TIMEZONE"],
+        service=settings.itop_service,
+        threshold_days=settings.escalation_days,
+        tz=settings.tz,
         since=since,
         as_of=as_of,
-        working_days=config["WORKING_DAYS"],
-        alsace_moselle=config["ALSACE_MOSELLE"],
+        working_days=settings.working_days,
+        alsace_moselle=settings.alsace_moselle,
     )
 
 
@@ -81,10 +87,10 @@ ROW_LABELS = (
 )
 COLUMNS = (
     ("total", "Total"),
-    ("NATIONAL", "Remontées au national"),
-    ("SI2C", "Prise en charge SI2C"),
-    ("DRASI", "Prise en charge DRASI"),
-    ("UNASSIGNED", "Non attribuées"),
+    (Team.NATIONAL, "Remontées au national"),
+    (Team.SI2C, "Prise en charge SI2C"),
+    (Team.DRASI, "Prise en charge DRASI"),
+    (Team.UNASSIGNED, "Non attribuées"),
 )
 
 

@@ -2,19 +2,19 @@
 
 from sqlmodel import Session
 
-from triage.models import QUEUES, RoutingDecision, Ticket, utcnow
+from triage.models import QUEUES, RoutingDecision, Team, Ticket, utcnow
 
 
 class UnknownTeam(ValueError):
     """A team that is not one of triage's queues."""
 
 
-def normalize_team(team: str | None) -> str:
+def normalize_team(team: str | None) -> Team:
     """Upper-case a queue name and check it is known."""
     value = (team or "").strip().upper()
     if value not in QUEUES:
         raise UnknownTeam(f"unknown team {team!r}: expected one of {', '.join(QUEUES)}")
-    return value
+    return Team(value)
 
 
 def set_team(

@@ -4,13 +4,13 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from triage.models import QUEUES, Escalation, Ticket, utcnow
-from triage.services.ages import config_age_days, config_cutoff
+from triage.config import Settings
+from triage.models import QUEUES, Escalation, Team, Ticket, utcnow
+from triage.services.ages import settings_age_days, settings_cutoff
 from triage.services.escalation import history, team_durations  # noqa: F401 (views use them here)
 
 log = logging.getLogger(__name__)
@@ -85,14 +85,14 @@ def parse_query(args: Any, *, allow_triage_tab: bool = False) -> TicketQuery:
     )
 
 
-def _cutoff(config: Any, now: dt.datetime) -> dt.datetime:
-    return config_cutoff(now, int(config["ESCALATION_DAYS"]), config)
+def _cutoff(settings: Settings, now: dt.datetime) -> dt.datetime:
+    return settings_cutoff(now, settings.escalation_days, settings)
 
 
-def _conditions(query: TicketQuery, *, config: Any, now: dt.datetime) -> list:
-    conditions = [Ticket.service == config["ITOP_SERVICE"]]
+def _conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> list:
+    conditions = [Ticket.service == settings.itop_service]
     if query.team == TRIAGE_TAB:
-        conditions.append(sa.or_(Ticket.team == "UNASSIGNED", Ticket.needs_review))
+        conditions.append(sa.or_(Ticket.team == Team.UNASSIGNED, Ticket.needs_review))
     elif query.team:
         conditions.append(Ticket.team == query.team)
     if query.state == "open":
@@ -100,7 +100,7 @@ def _conditions(query: TicketQuery, *, config: Any, now: dt.datetime) -> list:
     elif query.state == "closed":
         conditions.append(sa.not_(Ticket.is_open))
     if query.overdue:
-        conditions.extend([Ticket.is_open, Ticket.created_at < _cutoff(config, now)])
+        conditions.extend([Ticket.is_open, Ticket.created_at < _cutoff(settings, now)])
     if query.needs_review:
         conditions.append(Ticket.needs_review)
     if query.q:
@@ -111,11 +111,11 @@ def _conditions(query: TicketQuery, *, config: Any, now: dt.datetime) -> list:
 
 
 def list_tickets(
-    *, session: Session, config: Any, query: TicketQuery, now: dt.datetime | None = None
+    *, session: Session, settings: Settings, query: TicketQuery, now: dt.datetime | None = None
 ) -> tuple[list[Ticket], int]:
     """One page of tickets matching the query, and the total count (both in SQL)."""
     now = now or utcnow()
-    conditions = _conditions(query, config=config, now=now)
+    conditions = _conditions(query, settings=settings, now=now)
     total = session.exec(select(sa.func.count()).select_from(Ticket).where(*conditions)).one()
     order = Ticket.created_at.asc() if query.sort == "oldest" else Ticket.created_at.desc()
     rows = session.exec(
@@ -128,9 +128,9 @@ def list_tickets(
     return list(rows), int(total)
 
 
-def queue_counts(*, session: Session, config: Any) -> dict[str, int]:
+def queue_counts(*, session: Session, settings: Settings) -> dict[str, int]:
     """Open tickets per queue, plus the "À trier" tab (unassigned or needs review)."""
-    base = [Ticket.service == config["ITOP_SERVICE"], Ticket.is_open]
+    base = [Ticket.service == settings.itop_service, Ticket.is_open]
     counts = {queue: 0 for queue in QUEUES}
     for team, count in session.exec(
         select(Ticket.team, sa.func.count()).where(*base).group_by(Ticket.team)
@@ -140,7 +140,7 @@ def queue_counts(*, session: Session, config: Any) -> dict[str, int]:
         session.exec(
             select(sa.func.count())
             .select_from(Ticket)
-            .where(*base, sa.or_(Ticket.team == "UNASSIGNED", Ticket.needs_review))
+            .where(*base, sa.or_(Ticket.team == Team.UNASSIGNED, Ticket.needs_review))
         ).one()
     )
     return counts
@@ -151,25 +151,24 @@ def get_ticket(*, session: Session, ref: str) -> Ticket | None:
     return session.exec(select(Ticket).where(Ticket.ref == ref)).first()
 
 
-def iso(value: dt.datetime | None, config: Any) -> str | None:
+def iso(value: dt.datetime | None, settings: Settings) -> str | None:
     """A time in ISO 8601 with its offset, in iTop's time zone."""
     if value is None:
         return None
-    zone = ZoneInfo(config.get("ITOP_TIMEZONE", "Europe/Paris"))
-    return value.astimezone(zone).isoformat(timespec="seconds")
+    return value.astimezone(settings.tz).isoformat(timespec="seconds")
 
 
-def ticket_age(ticket: Ticket, *, config: Any, now: dt.datetime) -> float:
+def ticket_age(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> float:
     """The ticket's age in days (calendar or working days, per the settings)."""
-    return config_age_days(ticket.created_at, now, config)
+    return settings_age_days(ticket.created_at, now, settings)
 
 
-def is_overdue(ticket: Ticket, *, config: Any, now: dt.datetime) -> bool:
+def is_overdue(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> bool:
     """Open and older than the escalation threshold (the same rule as the backlog table)."""
-    return bool(ticket.is_open and ticket.created_at < _cutoff(config, now))
+    return bool(ticket.is_open and ticket.created_at < _cutoff(settings, now))
 
 
-def ticket_to_dict(ticket: Ticket, *, config: Any, now: dt.datetime) -> dict[str, Any]:
+def ticket_to_dict(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> dict[str, Any]:
     """The ticket shape of interfaces.md."""
     return {
         "ref": ticket.ref,
@@ -184,11 +183,11 @@ def ticket_to_dict(ticket: Ticket, *, config: Any, now: dt.datetime) -> dict[str
         "confidence": ticket.confidence,
         "needs_review": bool(ticket.needs_review),
         "requalify_suggested": bool(ticket.requalify_suggested),
-        "created_at": iso(ticket.created_at, config),
-        "updated_at": iso(ticket.updated_at, config),
-        "age_days": round(ticket_age(ticket, config=config, now=now), 1),
-        "overdue": is_overdue(ticket, config=config, now=now),
-        "escalated_at": iso(ticket.escalated_at, config),
+        "created_at": iso(ticket.created_at, settings),
+        "updated_at": iso(ticket.updated_at, settings),
+        "age_days": round(ticket_age(ticket, settings=settings, now=now), 1),
+        "overdue": is_overdue(ticket, settings=settings, now=now),
+        "escalated_at": iso(ticket.escalated_at, settings),
         "organization": ticket.organization,
         "caller": ticket.caller,
     }
@@ -205,12 +204,14 @@ def escalations(*, session: Session, ticket: Ticket) -> list[Escalation]:
     )
 
 
-def ticket_detail(*, session: Session, ticket: Ticket, config: Any, now: dt.datetime) -> dict:
+def ticket_detail(
+    *, session: Session, ticket: Ticket, settings: Settings, now: dt.datetime
+) -> dict:
     """The ticket shape plus its routing history and escalations."""
-    data = ticket_to_dict(ticket, config=config, now=now)
+    data = ticket_to_dict(ticket, settings=settings, now=now)
     data["history"] = [
         {
-            "at": iso(d.at, config),
+            "at": iso(d.at, settings),
             "actor": d.actor,
             "source": d.source,
             "from_team": d.from_team,
@@ -224,7 +225,7 @@ def ticket_detail(*, session: Session, ticket: Ticket, config: Any, now: dt.date
     data["escalations"] = [
         {
             "level": e.level,
-            "created_at": iso(e.created_at, config),
+            "created_at": iso(e.created_at, settings),
             "team": e.team,
             "rule": e.rule,
             "threshold_days": e.threshold_days,

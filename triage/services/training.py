@@ -20,6 +20,7 @@ from classifiers.fitting import fit_router
 from classifiers.model import KINDS, ModelError, list_cards, load_model, read_card, save_model
 from classifiers.router import Router
 from classifiers.text import normalize, strip_html
+from triage.config import Settings
 from triage.models import ROUTABLE_TEAMS, RoutingDecision, Ticket
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,14 @@ _shipped: dict[str, tuple[Any, dict]] = {}  # corpus hash -> the shipped-corpus 
 _FILE_KEYS = ("version", "card_file", "model_file", "model_sha256", "format", "libraries")
 
 
-def model_dir(config: Any) -> Path:
+def model_dir(settings: Settings) -> Path:
     """The folder of saved models."""
-    return Path(config["MODEL_DIR"])
+    return settings.model_dir
 
 
-def corpus_records(config: Any) -> list[dict]:
+def corpus_records(settings: Settings) -> list[dict]:
     """The shipped corpus (``ROUTER_CORPUS_FILES`` may name other files, for tests)."""
-    return load_corpus(config.get("ROUTER_CORPUS_FILES"))
+    return load_corpus(settings.router_corpus_files)
 
 
 def agent_records(*, session: Session) -> list[dict]:
@@ -97,7 +98,7 @@ def training_set(
 def train(
     *,
     session: Session,
-    config: Any,
+    settings: Settings,
     progress: bool = False,
     exclude_file: str | None = None,
     kinds: tuple[str, ...] = KINDS,
@@ -108,7 +109,7 @@ def train(
 
     ``quick`` fits the vocabulary once for all folds (seconds instead of a minute).
     """
-    corpus = corpus_records(config)
+    corpus = corpus_records(settings)
     agents = agent_records(session=session)
     excluded = list(read_jsonl(exclude_file)) if exclude_file else []
     records, weights = training_set(corpus, agents, excluded)
@@ -120,7 +121,7 @@ def train(
             "hash": corpus_hash(excluded),
         }
     return _fit_and_save(
-        config,
+        settings,
         records,
         weights,
         kinds=kinds,
@@ -133,7 +134,7 @@ def train(
 
 
 def _fit_and_save(
-    config: Any,
+    settings: Settings,
     records: list[dict],
     weights: list[float],
     *,
@@ -164,17 +165,17 @@ def _fit_and_save(
         if bar is not None:
             bar.close()
     card["data"].update(origin=origin, **(data or {}))
-    card_path = save_model(pipeline, card, model_dir(config))
+    card_path = save_model(pipeline, card, model_dir(settings))
     card["card_file"] = card_path.name
-    _prune(config)
+    _prune(settings)
     reset_router_cache()
     log.info("model %s saved (%s, %d tickets)", card["version"], card["kind"], len(records))
     return card
 
 
-def _prune(config: Any) -> None:
+def _prune(settings: Settings) -> None:
     """Keep the newest models only (a model is a few megabytes)."""
-    for card_path in list_cards(model_dir(config))[KEEP_MODELS:]:
+    for card_path in list_cards(model_dir(settings))[KEEP_MODELS:]:
         try:
             name = read_card(card_path).get("model_file")
             if name:
@@ -184,31 +185,31 @@ def _prune(config: Any) -> None:
         card_path.unlink(missing_ok=True)
 
 
-def current_card(*, config: Any) -> dict | None:
+def current_card(*, settings: Settings) -> dict | None:
     """The card of the model the service uses now (None when there is none)."""
     try:
-        return get_router(config, build=False).card
+        return get_router(settings, build=False).card
     except ModelError:
         return None
 
 
-def ensure_model(*, config: Any) -> dict:
+def ensure_model(*, settings: Settings) -> dict:
     """The card of a usable model, building one from the shipped corpus when none is there."""
-    card = current_card(config=config)
+    card = current_card(settings=settings)
     if card is not None:
         return card
-    records = corpus_records(config)
+    records = corpus_records(settings)
     key = corpus_hash(records)
     built = _shipped.get(key)
     if built is not None:
         # the same corpus was fitted earlier in this process: save that fit again
         pipeline, fitted = built
-        card = save_model(pipeline, copy.deepcopy(fitted), model_dir(config))
+        card = save_model(pipeline, copy.deepcopy(fitted), model_dir(settings))
         reset_router_cache()
         return read_card(card)
     # one vocabulary for all folds: a good model in seconds
     card = _fit_and_save(
-        config,
+        settings,
         records,
         [1.0] * len(records),
         kinds=KINDS,
@@ -216,7 +217,7 @@ def ensure_model(*, config: Any) -> dict:
         origin="shipped",
         quick=True,
     )
-    pipeline, _ = load_model(model_dir(config) / card["card_file"])
+    pipeline, _ = load_model(model_dir(settings) / card["card_file"])
     fitted = {k: v for k, v in card.items() if k not in _FILE_KEYS}
     _shipped.clear()
     _shipped[key] = (pipeline, fitted)
@@ -230,10 +231,10 @@ def reset_router_cache() -> None:
         _refused.clear()
 
 
-def get_router(config: Any, *, build: bool = True) -> Router:
+def get_router(settings: Settings, *, build: bool = True) -> Router:
     """The newest good model of ``MODEL_DIR``, loaded once per process (per model)."""
-    directory = model_dir(config)
-    key = (str(directory), config.get("ROUTER_THRESHOLD"), config.get("ROUTER_OVERRIDE_THRESHOLD"))
+    directory = model_dir(settings)
+    key = (str(directory), settings.router_threshold, settings.router_override_threshold)
     with _lock:
         cards = [c for c in list_cards(directory) if str(c) not in _refused]
         cached = _cache.get(key)
@@ -249,8 +250,8 @@ def get_router(config: Any, *, build: bool = True) -> Router:
             router = Router(
                 pipeline,
                 card,
-                threshold=config.get("ROUTER_THRESHOLD"),
-                override_threshold=config.get("ROUTER_OVERRIDE_THRESHOLD"),
+                threshold=settings.router_threshold,
+                override_threshold=settings.router_override_threshold,
             )
             _cache[key] = (str(card_path), router)
             return router
@@ -258,14 +259,14 @@ def get_router(config: Any, *, build: bool = True) -> Router:
     if not build:
         raise ModelError("no usable model" + (f" ({refused})" if refused else ""))
     log.warning("no usable model in %s: building one from the shipped corpus", directory)
-    ensure_model(config=config)
-    return get_router(config, build=False)
+    ensure_model(settings=settings)
+    return get_router(settings, build=False)
 
 
-def evaluate_file(*, config: Any, path: str) -> dict:
+def evaluate_file(*, settings: Settings, path: str) -> dict:
     """The current router and prefix-only routing measured on a labelled JSON Lines file."""
     records = list(read_jsonl(path))
-    router = get_router(config)
+    router = get_router(settings)
     outputs = router.classify_many(records)
     excluded = (router.card.get("data") or {}).get("excluded") or {}
     return {

@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from triage.models import ApiToken, User, utcnow
+from triage.models import TEAMS, ApiToken, User, utcnow
 
 log = logging.getLogger(__name__)
 
 ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
-AGENT_TEAMS: tuple[str, ...] = ("SI2C", "DRASI", "NATIONAL")
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES = 5  # consecutive failures on one login before it is locked
 LOCK_MINUTES = 15
@@ -54,8 +53,8 @@ def create_user(
         raise AccountError("identifiant invalide (1 à 128 caractères, sans espace)")
     if role not in ROLES:
         raise AccountError(f"rôle inconnu {role!r} : {', '.join(ROLES)}")
-    if team is not None and team not in AGENT_TEAMS:
-        raise AccountError(f"équipe inconnue {team!r} : {', '.join(AGENT_TEAMS)}")
+    if team is not None and team not in TEAMS:
+        raise AccountError(f"équipe inconnue {team!r} : {', '.join(TEAMS)}")
     if role == "agent" and team is None:
         raise AccountError("un agent doit avoir une équipe (SI2C, DRASI ou NATIONAL)")
     if len(password or "") < MIN_PASSWORD_LENGTH:

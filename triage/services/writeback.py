@@ -8,9 +8,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from connectors.itop import ItopError, ItopUnreachable
+from triage.config import Settings
 from triage.models import ItopWrite, Ticket, utcnow
 from triage.services.claims import claim_ids, due_clause, finish, worker_name
-from triage.services.itop import client_from_config, itop_team_of_queue
+from triage.services.itop import client_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +22,22 @@ _T = ItopWrite.__table__
 
 
 def enqueue(
-    *, session: Session, config: Any, ticket: Ticket, team: str | None = None, log_entry: str = ""
+    *,
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    team: str | None = None,
+    log_entry: str = "",
 ) -> ItopWrite | None:
     """Queue a team change and/or a private log entry for iTop, when write-back is on."""
-    if not config.get("ITOP_WRITEBACK"):
+    if not settings.itop_writeback:
         return None
     write = ItopWrite(ticket_id=ticket.id, itop_id=ticket.itop_id, team=team, log_entry=log_entry)
     session.add(write)
     return write
 
 
-def push_pending(*, session: Session, config: Any, client: Any = None) -> dict:
+def push_pending(*, session: Session, settings: Settings, client: Any = None) -> dict:
     """Send the due write-backs to iTop (``core/update``); a write is done only once accepted.
 
     Each row is claimed first (``claims.claim_ids``: status ``sending``), so two schedulers
@@ -41,7 +47,7 @@ def push_pending(*, session: Session, config: Any, client: Any = None) -> dict:
     most an hour); nothing is dropped.
     """
     now, worker = utcnow(), worker_name()
-    stale = now - dt.timedelta(seconds=float(config.get("ITOP_WRITE_STALE_SECONDS", 600)))
+    stale = now - dt.timedelta(seconds=settings.itop_write_stale_seconds)
     due = due_clause(_T, waiting=("pending",), now=now, stale_before=stale)
     ids = claim_ids(session=session, table=_T, due=due, now=now, worker=worker, limit=PUSH_BATCH)
     counts = {"sent": 0, "failed": 0, "pending": 0}
@@ -54,7 +60,7 @@ def push_pending(*, session: Session, config: Any, client: Any = None) -> dict:
         ).all()
         counts.update(
             _push_claimed(
-                session=session, config=config, client=client, writes=writes, worker=worker
+                session=session, settings=settings, client=client, writes=writes, worker=worker
             )
         )
     counts["pending"] = len(
@@ -65,20 +71,20 @@ def push_pending(*, session: Session, config: Any, client: Any = None) -> dict:
 
 
 def _push_claimed(
-    *, session: Session, config: Any, client: Any, writes: list[ItopWrite], worker: str
+    *, session: Session, settings: Settings, client: Any, writes: list[ItopWrite], worker: str
 ) -> dict:
     """Push our claimed writes in order; each ends done, postponed, or handed back untried."""
     own_client = client is None
     left = list(writes)
     counts = {"sent": 0, "failed": 0}
     try:
-        client = client or client_from_config(config)
+        client = client or client_from_settings(settings)
         while left:
             write = left.pop(0)
             try:
-                _push_one(client=client, config=config, write=write)
+                _push_one(client=client, settings=settings, write=write)
             except ItopError as exc:
-                _postpone(session=session, config=config, write=write, worker=worker, error=exc)
+                _postpone(session=session, settings=settings, write=write, worker=worker, error=exc)
                 counts["failed"] += 1
                 if isinstance(exc, ItopUnreachable):
                     break  # iTop is down: the others wait for the next run, untried
@@ -88,7 +94,7 @@ def _push_claimed(
             counts["sent"] += 1
     except ItopError as exc:  # no client (configuration): every claimed write waits
         for write in left:
-            _postpone(session=session, config=config, write=write, worker=worker, error=exc)
+            _postpone(session=session, settings=settings, write=write, worker=worker, error=exc)
         counts["failed"] += len(left)
         left = []
     finally:
@@ -109,10 +115,10 @@ def _finish(session: Session, write: ItopWrite, worker: str, **values: Any) -> N
         set_committed_value(write, name, value)
 
 
-def _push_one(*, client: Any, config: Any, write: ItopWrite) -> None:
+def _push_one(*, client: Any, settings: Settings, write: ItopWrite) -> None:
     """One ``core/update``: the team (by its iTop name) and/or a private log entry."""
     fields: dict[str, Any] = {}
-    team_name = itop_team_of_queue(config, write.team) if write.team else None
+    team_name = settings.itop_team_of_queue(write.team) if write.team else None
     if team_name:
         fields["team_id"] = {"name": team_name}
     if write.log_entry:
@@ -123,11 +129,11 @@ def _push_one(*, client: Any, config: Any, write: ItopWrite) -> None:
 
 
 def _postpone(
-    *, session: Session, config: Any, write: ItopWrite, worker: str, error: Exception
+    *, session: Session, settings: Settings, write: ItopWrite, worker: str, error: Exception
 ) -> None:
     """Count a failed attempt and schedule the next one later."""
     attempts = write.attempts + 1
-    base = float(config.get("ITOP_WRITE_BACKOFF", 30.0))
+    base = settings.itop_write_backoff
     delay = min(MAX_BACKOFF, base * 2 ** (attempts - 1))
     _finish(
         session,

@@ -2,14 +2,15 @@
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
 from triage.api.health import jobs_status, sync_status
 from triage.auth import role_required
+from triage.config import get_settings
 from triage.db import get_session
-from triage.models import ApiToken, OutboxMessage, User
+from triage.models import TEAMS, ApiToken, OutboxMessage, User
 from triage.services import retrain as retrain_service
 from triage.services import users as user_service
 from triage.services.outbox import outbox_counts
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def _model_card() -> tuple[dict | None, str | None]:
     try:
-        card = current_card(config=current_app.config)
+        card = current_card(settings=get_settings())
     except Exception as exc:  # noqa: BLE001 - the page must show anyway
         log.warning("model card unreadable: %s", exc)
         return None, "La fiche du modèle est illisible."
@@ -55,7 +56,7 @@ def _render(new_token: str | None = None, token_owner: str | None = None):
         "admin.html",
         users=user_service.list_users(session=session),
         tokens=user_service.list_tokens(session=session),
-        sync=sync_status(session=session, config=current_app.config),
+        sync=sync_status(session=session, settings=get_settings()),
         jobs=jobs,
         scheduler_answers=_scheduler_answers(jobs),
         card=card,
@@ -66,7 +67,7 @@ def _render(new_token: str | None = None, token_owner: str | None = None):
         new_token=new_token,
         token_owner=token_owner,
         roles=user_service.ROLES,
-        teams=user_service.AGENT_TEAMS,
+        teams=TEAMS,
     )
 
 

@@ -2,8 +2,7 @@
 
 from typing import Any
 
-SERIES_ORDER = ("SI2C", "DRASI", "NATIONAL", "UNASSIGNED")
-
+from triage.models import QUEUES  # the series are drawn in the queues' order
 
 NICE_STEPS = (1, 2, 3, 5, 10, 15, 20, 25, 50, 75, 100, 150, 200, 250, 500, 750, 1000)
 
@@ -34,7 +33,7 @@ def line_chart(
         return round(pad + inner_h - inner_h * value / top, 1)
 
     lines = []
-    for team in SERIES_ORDER:
+    for team in QUEUES:
         values = series.get(team) or []
         if not any(values):
             continue
@@ -67,7 +66,7 @@ def stacked_bars(
 ) -> dict[str, Any]:
     """Bars per age bucket, stacked by team."""
     totals = [
-        sum(series.get(t, [0] * len(buckets))[i] for t in SERIES_ORDER) for i in range(len(buckets))
+        sum(series.get(t, [0] * len(buckets))[i] for t in QUEUES) for i in range(len(buckets))
     ]
     top = _nice_max(max(totals or [0]))
     inner_w, inner_h = width - 2 * pad, height - 2 * pad
@@ -77,7 +76,7 @@ def stacked_bars(
     for i, label in enumerate(buckets):
         x = round(pad + i * slot + (slot - bar_w) / 2, 1)
         base = pad + inner_h
-        for team in SERIES_ORDER:
+        for team in QUEUES:
             value = (series.get(team) or [0] * len(buckets))[i]
             if not value:
                 continue

@@ -1,9 +1,11 @@
 """Template helpers: French labels, dates, age colours."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
+
+from triage.config import get_settings
+from triage.models import Team
 
 SOURCE_LABELS = {
     "prefix": "préfixe",
@@ -14,10 +16,10 @@ SOURCE_LABELS = {
     "escalation": "escalade",
 }
 TEAM_LABELS = {
-    "SI2C": "SI2C",
-    "DRASI": "DRASI",
-    "NATIONAL": "National",
-    "UNASSIGNED": "Non attribué",
+    Team.SI2C: "SI2C",
+    Team.DRASI: "DRASI",
+    Team.NATIONAL: "National",
+    Team.UNASSIGNED: "Non attribué",
 }
 ROLE_LABELS = {"agent": "agent", "supervisor": "superviseur", "admin": "administrateur"}
 
@@ -65,8 +67,7 @@ def local_time(value: dt.datetime | str | None, fmt: str = "%d/%m/%Y %H:%M") -> 
     moment = _moment(value)
     if moment is None:
         return "—" if not value else str(value)
-    zone = ZoneInfo(current_app.config.get("ITOP_TIMEZONE", "Europe/Paris"))
-    return moment.astimezone(zone).strftime(fmt)
+    return moment.astimezone(get_settings().tz).strftime(fmt)
 
 
 def relative(value: dt.datetime | str | None, now: dt.datetime | None = None) -> str:
@@ -93,9 +94,10 @@ def when(value: dt.datetime | str | None) -> str:
 
 def age_class(age: float) -> str:
     """green / amber from WARNING_DAYS / red past ESCALATION_DAYS."""
-    if age > current_app.config["ESCALATION_DAYS"]:
+    settings = get_settings()
+    if age > settings.escalation_days:
         return "age-late"
-    if age >= current_app.config["WARNING_DAYS"]:
+    if age >= settings.warning_days:
         return "age-warn"
     return "age-ok"
 

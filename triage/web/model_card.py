@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from triage.models import Team
 from triage.web.filters import local_time, relative
 
 KIND_LABELS = {
@@ -31,8 +32,8 @@ def _tickets(data: dict) -> str | None:
         parts.append(f"{data['corpus']} du corpus")
     if data.get("agents") is not None:
         parts.append(f"{data['agents']} décisions d'agents")
-    if data.get("SI2C") is not None and data.get("DRASI") is not None:
-        parts.append(f"SI2C {data['SI2C']} / DRASI {data['DRASI']}")
+    if data.get(Team.SI2C) is not None and data.get(Team.DRASI) is not None:
+        parts.append(f"SI2C {data[Team.SI2C]} / DRASI {data[Team.DRASI]}")
     return f"{total}" + (f" ({', '.join(parts)})" if parts else "")
 
 

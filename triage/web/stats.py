@@ -1,7 +1,8 @@
 """The dashboard page (/stats) and its CSV export. Every signed-in role may read it."""
 
-from flask import Response, current_app, render_template
+from flask import Response, render_template
 
+from triage.config import get_settings
 from triage.db import get_session
 from triage.models import utcnow
 from triage.services.dashboard import dashboard, table_csv
@@ -13,7 +14,7 @@ from triage.web.charts import hbars, line_chart, stacked_bars
 @bp.get("/stats")
 def stats():
     """The seed's table live, the trend, the ages, the establishments, the router's quality."""
-    data = dashboard(session=get_session(), config=current_app.config, now=utcnow())
+    data = dashboard(session=get_session(), settings=get_settings(), now=utcnow())
     return render_template(
         "stats.html",
         data=data,
@@ -30,7 +31,7 @@ def stats():
 @bp.get("/stats.csv")
 def stats_csv():
     """The seed's table as a CSV file."""
-    table = backlog_for_app(session=get_session(), config=current_app.config)
+    table = backlog_for_app(session=get_session(), settings=get_settings())
     day = table["as_of"][:10]
     return Response(
         table_csv(table),

@@ -3,15 +3,16 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from triage.auth import client_ip, principal_for
+from triage.config import get_settings
 from triage.db import get_session
-from triage.models import utcnow
+from triage.models import QUEUES, TEAMS, Team, utcnow
 from triage.services import tickets as ticket_service
 from triage.services.completeness import completeness
-from triage.services.requalify import TARGET_TEAMS, can_requalify, requalify
+from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import classify
 from triage.services.teams import UnknownTeam
 from triage.services.users import authenticate
@@ -20,9 +21,9 @@ from triage.web import bp
 log = logging.getLogger(__name__)
 
 TABS = (
-    ("SI2C", "SI2C"),
-    ("DRASI", "DRASI"),
-    ("NATIONAL", "National"),
+    (Team.SI2C, "SI2C"),
+    (Team.DRASI, "DRASI"),
+    (Team.NATIONAL, "National"),
     (ticket_service.TRIAGE_TAB, "À trier"),
     ("ALL", "Toutes"),
 )
@@ -80,13 +81,13 @@ def logout():
 def _default_tab() -> str:
     team = current_user.team
     # supervisors and admins have no queue of their own: every open ticket, oldest first
-    return team if team in ("SI2C", "DRASI", "NATIONAL") else "ALL"
+    return team if team in TEAMS else "ALL"
 
 
-def _counts(session_db, config) -> dict[str, int]:
+def _counts(session_db, settings) -> dict[str, int]:
     """Open tickets per tab; "Toutes" is every queue together."""
-    counts = ticket_service.queue_counts(session=session_db, config=config)
-    counts["ALL"] = sum(counts.get(queue, 0) for queue in ticket_service.QUEUES)
+    counts = ticket_service.queue_counts(session=session_db, settings=settings)
+    counts["ALL"] = sum(counts.get(queue, 0) for queue in QUEUES)
     return counts
 
 
@@ -102,12 +103,12 @@ def queue():
     except ticket_service.InvalidQuery as exc:
         abort(400, str(exc))
     now = utcnow()
-    config = current_app.config
+    settings = get_settings()
     session_db = get_session()
     rows, total = ticket_service.list_tickets(
-        session=session_db, config=config, query=query, now=now
+        session=session_db, settings=settings, query=query, now=now
     )
-    items = [(t, ticket_service.ticket_to_dict(t, config=config, now=now)) for t in rows]
+    items = [(t, ticket_service.ticket_to_dict(t, settings=settings, now=now)) for t in rows]
     pages = max(1, -(-total // query.per_page))
     return render_template(
         "queue.html",
@@ -117,7 +118,7 @@ def queue():
         tab=tab,
         tabs=TABS,
         pages=pages,
-        counts=_counts(session_db, config),
+        counts=_counts(session_db, settings),
     )
 
 
@@ -125,7 +126,7 @@ def _explain(ticket) -> tuple[dict | None, str | None]:
     """The router's reading of the ticket, or why it cannot be shown."""
     try:
         result = classify(
-            config=current_app.config,
+            settings=get_settings(),
             title=ticket.title,
             description=ticket.description,
             explain=True,
@@ -144,12 +145,11 @@ def ticket(ref: str):
     if found is None:
         abort(404)
     now = utcnow()
-    config = current_app.config
     explanation, explain_error = _explain(found)
     return render_template(
         "ticket.html",
         ticket=found,
-        data=ticket_service.ticket_to_dict(found, config=config, now=now),
+        data=ticket_service.ticket_to_dict(found, settings=get_settings(), now=now),
         history=ticket_service.history(session=session_db, ticket=found),
         escalations=ticket_service.escalations(session=session_db, ticket=found),
         durations=ticket_service.team_durations(session=session_db, ticket=found, now=now),
@@ -157,7 +157,7 @@ def ticket(ref: str):
         explanation=explanation,
         explain_error=explain_error,
         can_requalify=can_requalify(current_user, found),
-        teams=TARGET_TEAMS,
+        teams=TEAMS,
     )
 
 
@@ -174,7 +174,7 @@ def requalify_ticket(ref: str):
     try:
         requalify(
             session=session_db,
-            config=current_app.config,
+            settings=get_settings(),
             ticket=found,
             team=team,
             actor=current_user.login,
