@@ -177,7 +177,10 @@ def test_requalify_is_written_back_when_enabled(
     assert response.status_code == 200
     write = session.exec(select(ItopWrite).where(ItopWrite.ticket_id == ticket.id)).one()
     assert write.team == "DRASI" and write.itop_id == ticket.itop_id
-    assert write.log_entry == "Requalifié vers DRASI par agent_si2c : accès"
+    assert write.log_entry == (
+        "triage : ticket requalifié de la file « à trier » vers l'équipe DRASI par agent_si2c"
+        " : « accès »."
+    )
 
 
 def test_requalify_refusals(api, ticket_factory):

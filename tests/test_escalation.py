@@ -264,7 +264,8 @@ def test_with_the_itop_sandbox_escalation_is_written_back_once(
     assert in_itop["team_id_friendlyname"] == "Niveau national"
     entries = in_itop["private_log"]["entries"]
     assert len(entries) == 1 and "escalade automatique" in entries[0]["message"]
-    assert session.exec(select(ItopWrite)).one().status == "done"
+    escalation_write = select(ItopWrite).where(ItopWrite.itop_id == int(due["id"]))
+    assert session.exec(escalation_write).one().status == "done"
 
     # the next poll sees iTop's national team: no loop, nothing new, nothing resent
     for job in ("poll", "age_check", "itop_writeback", "outbox"):

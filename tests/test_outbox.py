@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import shutil
 import threading
+import time
 
 import pytest
 from sqlmodel import select
@@ -79,7 +80,9 @@ def test_server_down_retries_with_backoff_and_keeps_the_error(app, session, smtp
     later = utcnow() + dt.timedelta(hours=2)
     assert send_pending(session=session, settings=settings, now=later)["sent"] == 2
     assert len(smtp_server.messages) == 2
-    assert outbox_counts(session=session) == {"pending": 0, "sending": 0, "sent": 2, "failed": 0}
+    assert outbox_counts(session=session) == {
+        "pending": 0, "sending": 0, "sent": 2, "failed": 0, "refused": 0, "uncertain": 0
+    }
 
 
 def test_backoff_doubles_and_is_capped(settings):
@@ -194,3 +197,99 @@ def test_starttls_and_login_with_a_verified_certificate(app, session, tmp_path):
         assert counts["failed"] == 1 and "CERTIFICATE_VERIFY_FAILED" in counts["last_error"]
     finally:
         server.stop()
+
+
+# --- the hardening issue: each defect reproduced, then fixed ---------------------------------
+
+
+def test_one_refused_address_does_not_stop_the_others(app, session, smtp_server, settings):
+    """550 for every recipient of the oldest message: that one alone is refused, for good."""
+    smtp_server.refuse["ferme@example.org"] = "550 5.1.1 <ferme@example.org>: unknown user"
+    session.add(
+        OutboxMessage(
+            message_id="<refused@triage>",
+            kind="escalation",
+            to_addrs="ferme@example.org",
+            subject="Demande refusée",
+            body_text="Texte",
+        )
+    )
+    session.commit()
+    _queue(session, 3)  # after it: valid addresses
+
+    counts = send_pending(session=session, settings=settings)
+
+    assert (counts["sent"], counts["refused"], counts["failed"]) == (3, 1, 0)
+    assert sorted(m["Message-ID"] for m in smtp_server.messages) == [
+        f"<test-{n}@triage>" for n in range(3)
+    ]
+    refused = session.exec(
+        select(OutboxMessage).where(OutboxMessage.message_id == "<refused@triage>")
+    ).one()
+    session.refresh(refused)
+    assert refused.status == "refused" and "550 5.1.1" in refused.last_error
+    # refused for good: the next runs leave it alone (an admin retries it)
+    assert send_pending(session=session, settings=settings, ignore_backoff=True)["claimed"] == 0
+    assert outbox_counts(session=session)["refused"] == 1
+
+
+def test_a_temporary_refusal_backs_off_that_message_only(app, session, smtp_server, settings):
+    smtp_server.refuse["plein@example.org"] = "452 4.2.2 mailbox full"
+    session.add(
+        OutboxMessage(
+            message_id="<later@triage>", kind="warning", to_addrs="plein@example.org",
+            subject="Plus tard", body_text="Texte",
+        )
+    )
+    session.commit()
+    _queue(session, 2)
+    counts = send_pending(session=session, settings=settings)
+    assert (counts["sent"], counts["failed"], counts["refused"]) == (2, 1, 0)
+    later = session.exec(
+        select(OutboxMessage).where(OutboxMessage.message_id == "<later@triage>")
+    ).one()
+    session.refresh(later)
+    assert later.status == "pending" and later.attempts == 1 and "452" in later.last_error
+
+
+def test_a_title_with_line_breaks_still_gets_its_email(app, session, smtp_server, settings):
+    _queue(session, 1)
+    row = session.exec(select(OutboxMessage)).one()
+    row.subject = "Demande R-1 - titre\r\nBcc: pirate@example.org\n" + "très long " * 60
+    session.commit()
+    assert send_pending(session=session, settings=settings)["sent"] == 1
+    subject = smtp_server.messages[0]["Subject"]
+    assert "\n" not in subject and "\r" not in subject and len(subject) <= 200
+    assert subject.startswith("Demande R-1 - titre Bcc: pirate@example.org très long")
+    assert smtp_server.messages[0]["Bcc"] is None
+    assert smtp_server.envelopes[0][1] == ["national@example.org", "chef@example.org"]
+
+
+def test_a_server_slower_than_the_data_timeout_gets_no_duplicate(app, session, smtp_server):
+    """The end of DATA is acknowledged too late: the message is 'uncertain', never resent."""
+    settings = replace_settings(app, smtp_data_timeout=0.5)
+    smtp_server.delay = 1.5  # the server acknowledges after the client gave up
+    _queue(session, 1)
+    counts = send_pending(session=session, settings=settings)
+    assert (counts["sent"], counts["uncertain"]) == (0, 1)
+    row = session.exec(select(OutboxMessage)).one()
+    session.refresh(row)
+    assert row.status == "uncertain" and "acquitté" in row.last_error
+    for _ in range(3):  # later runs, even ignoring backoff, never send it again
+        send_pending(session=session, settings=settings, ignore_backoff=True)
+    deadline = time.monotonic() + 5
+    while not smtp_server.messages and time.monotonic() < deadline:
+        time.sleep(0.05)  # the slow server is still answering
+    smtp_server.delay = 0
+    assert len(smtp_server.messages) == 1  # the server did get it, once
+
+
+def test_the_rfc_5321_timeouts_are_the_defaults(settings):
+    assert (settings.smtp_command_timeout, settings.smtp_data_timeout) == (300.0, 600.0)
+
+
+def test_one_run_drains_more_than_a_batch(app, session, smtp_server, settings):
+    _queue(session, 250)  # more than one claim batch (100)
+    counts = send_pending(session=session, settings=settings)
+    assert (counts["claimed"], counts["sent"]) == (250, 250)
+    assert len(smtp_server.messages) == 250

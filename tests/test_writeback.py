@@ -9,6 +9,7 @@ from tests.plugins.concurrency import run_together
 from triage.config import replace_settings
 from triage.db import session_scope
 from triage.models import ItopWrite, RoutingDecision, Ticket
+from triage.services import outgoing
 from triage.services.ingest import run_poll
 from triage.services.teams import set_team
 from triage.services.writeback import enqueue, push_pending
@@ -44,16 +45,19 @@ def decisions(session, ticket) -> int:
 
 
 def test_push_sets_the_team_and_appends_a_private_log(itop_sandbox, itop_app, session):
+    # the first poll with write-back off: the router's own writes are tested apart
+    run_poll(session=session, settings=replace_settings(itop_app))
     settings = replace_settings(itop_app, itop_writeback=True)
-    run_poll(session=session, settings=settings)
     ticket = session.exec(select(Ticket).where(Ticket.itop_id == 8)).one()
     write = requalify(session, settings, ticket, "NATIONAL")
 
     counts = push_pending(session=session, settings=settings)
 
-    assert counts == {"sent": 1, "failed": 0, "pending": 0}
+    assert counts == {
+        "sent": 1, "failed": 0, "refused": 0, "superseded": 0, "pending": 0, "last_error": None
+    }
     session.refresh(write)
-    assert (write.status, write.attempts) == ("done", 0) and write.done_at is not None
+    assert (write.status, write.attempts) == ("done", 1) and write.done_at is not None
     in_itop = itop_sandbox.store.objects["UserRequest"][8]
     assert (in_itop["team_id"], in_itop["team_name"]) == ("4", "Niveau national")
     entry = in_itop["private_log"]["entries"][-1]
@@ -73,14 +77,15 @@ def test_push_sets_the_team_and_appends_a_private_log(itop_sandbox, itop_app, se
 
 
 def test_failed_push_stays_pending_then_succeeds(itop_sandbox, itop_app, session):
+    # the first poll with write-back off: the router's own writes are tested apart
+    run_poll(session=session, settings=replace_settings(itop_app, itop_write_backoff=3600.0))
     settings = replace_settings(itop_app, itop_writeback=True, itop_write_backoff=3600.0)
-    run_poll(session=session, settings=settings)
     ticket = session.exec(select(Ticket).where(Ticket.itop_id == 9)).one()
     write = requalify(session, settings, ticket, "DRASI")
 
     itop_sandbox.faults.add("http500", count=None)
     counts = push_pending(session=session, settings=settings)
-    assert counts == {"sent": 0, "failed": 1, "pending": 1}
+    assert (counts["sent"], counts["failed"], counts["pending"]) == (0, 1, 1)
     session.refresh(write)
     assert (write.status, write.attempts) == ("pending", 1)
     assert "HTTP 500" in write.last_error
@@ -94,16 +99,24 @@ def test_failed_push_stays_pending_then_succeeds(itop_sandbox, itop_app, session
     assert itop_sandbox.store.objects["UserRequest"][9]["team_name"] == "DRASI"
 
 
-def test_refused_write_is_kept_with_itop_reason(itop_sandbox, itop_app, session):
+def test_refused_write_is_kept_with_itop_reason_until_an_admin_retries(
+    itop_sandbox, itop_app, session
+):
+    # the first poll with write-back off: the router's own writes are tested apart
+    run_poll(session=session, settings=replace_settings(itop_app, team_drasi="Équipe disparue"))
     settings = replace_settings(itop_app, itop_writeback=True, team_drasi="Équipe disparue")
-    run_poll(session=session, settings=settings)
     ticket = session.exec(select(Ticket).where(Ticket.itop_id == 8)).one()
     write = requalify(session, settings, ticket, "DRASI")
 
-    assert push_pending(session=session, settings=settings)["failed"] == 1
+    assert push_pending(session=session, settings=settings)["refused"] == 1
     session.refresh(write)
-    assert write.status == "pending" and "No item found" in write.last_error
+    assert write.status == "refused" and "No item found" in write.last_error
     assert session.exec(select(func.count()).select_from(ItopWrite)).one() == 1
+    # refused for good: not retried by the next runs, only when an admin asks
+    assert push_pending(session=session, settings=settings, ignore_backoff=True)["refused"] == 0
+    assert outgoing.retry(session=session, model=ItopWrite) == 1
+    session.refresh(write)
+    assert write.status == "pending"
 
 
 def test_nothing_is_queued_when_writeback_is_off(itop_app, settings, session, ticket_factory):
@@ -135,8 +148,9 @@ def _log_messages(sandbox) -> list[str]:
 
 
 def test_two_workers_racing_push_each_write_once(itop_sandbox, itop_app, session):
+    # the first poll with write-back off: the router's own writes are tested apart
+    run_poll(session=session, settings=replace_settings(itop_app))
     settings = replace_settings(itop_app, itop_writeback=True)
-    run_poll(session=session, settings=settings)
     texts = _queue_writes(session, settings, 30)
 
     def slow_updates(params, store):  # widen the window in which both workers are busy
@@ -158,8 +172,9 @@ def test_two_workers_racing_push_each_write_once(itop_sandbox, itop_app, session
 
 
 def test_a_fresh_claim_is_left_alone_and_a_stale_one_is_taken_back(itop_sandbox, itop_app, session):
+    # the first poll with write-back off: the router's own writes are tested apart
+    run_poll(session=session, settings=replace_settings(itop_app, itop_write_stale_seconds=600))
     settings = replace_settings(itop_app, itop_writeback=True, itop_write_stale_seconds=600)
-    run_poll(session=session, settings=settings)
     _queue_writes(session, settings, 2)
     fresh, stale = session.exec(select(ItopWrite).order_by(ItopWrite.id)).all()
     now = dt.datetime.now(dt.UTC)

@@ -229,11 +229,11 @@ ROUTER_COMMANDS = [classify_command, train_command, evaluate_command]
 @with_appcontext
 def escalate_command() -> None:
     """One overdue check now (warnings, escalations), then send the pending e-mails."""
-    from triage.services.escalation import check_ages
-    from triage.services.outbox import outbox_counts, send_pending
+    from triage.services.escalation import escalate_now
 
-    session, settings = get_session(), get_settings()
-    ages = check_ages(session=session, settings=settings)
+    settings = get_settings()
+    done = escalate_now(session=get_session(), settings=settings)
+    ages, sent = done["ages"], done["mail"]
     click.echo(
         f"Vérification des âges : {ages['national']} escalade(s) au national, "
         f"{ages['warning']} avertissement(s)."
@@ -243,17 +243,43 @@ def escalate_command() -> None:
             "Attention : TRIAGE_ESCALATION_TO est vide, les escalades partent sans e-mail.",
             err=True,
         )
-    # a manual run retries now, even e-mails waiting for their backoff
-    sent = send_pending(session=session, settings=settings, ignore_backoff=True)
-    left = outbox_counts(session=session)
     click.echo(
         f"E-mails : {sent['sent']} envoyé(s), {sent['failed']} en échec, "
-        f"{left['pending'] + left['failed']} en attente dans la file."
+        f"{sent['refused']} refusé(s) par le serveur, {sent['uncertain']} incertain(s), "
+        f"{done['waiting']} en attente dans la file."
     )
-    if sent["failed"]:
+    if sent["failed"] or sent["refused"]:
         raise click.ClickException(
-            f"{sent['failed']} e-mail(s) non envoyé(s) : {sent['last_error']}. "
-            "Ils restent dans la file et seront renvoyés."
+            f"{sent['failed'] + sent['refused']} e-mail(s) non envoyé(s) : {sent['last_error']}. "
+            "Ils restent dans la file (les refusés se relancent depuis la page d'administration)."
+        )
+
+
+@click.command("writeback")
+@with_appcontext
+def writeback_command() -> None:
+    """Push the pending iTop writes now (even those waiting for their retry); print counts."""
+    from triage.services.writeback import push_pending
+
+    settings = get_settings()
+    counts = push_pending(session=get_session(), settings=settings, ignore_backoff=True)
+    if not settings.itop_writeback:
+        click.echo(
+            "Attention : TRIAGE_ITOP_WRITEBACK est désactivé, aucune nouvelle décision n'est "
+            "mise en file pour iTop.",
+            err=True,
+        )
+    click.echo(
+        f"Écritures iTop : {counts['sent']} envoyée(s), {counts['failed']} en échec, "
+        f"{counts['refused']} refusée(s) par iTop, {counts['superseded']} dépassée(s) par un "
+        f"changement fait dans iTop, {counts['pending']} en attente."
+    )
+    if counts["failed"] or counts["refused"]:
+        raise click.ClickException(
+            f"iTop n'a pas pris {counts['failed'] + counts['refused']} écriture(s) : "
+            f"{counts['last_error']}. Rien n'est perdu : elles restent dans la file"
+            + (" (les refusées sont à relancer depuis la page d'administration)."
+               if counts["refused"] else " et seront renvoyées.")
         )
 
 
@@ -325,6 +351,7 @@ COMMANDS = [
     *CONNECTOR_COMMANDS,
     *ROUTER_COMMANDS,
     escalate_command,
+    writeback_command,
     scheduler_command,
     *ACCOUNT_COMMANDS,
 ]

@@ -80,6 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", parse_str, None),
     Setting("SMTP_STARTTLS", parse_bool, False),
     Setting("SMTP_TIMEOUT", parse_float, 30.0),
+    Setting("SMTP_COMMAND_TIMEOUT", parse_float, 300.0),
+    Setting("SMTP_DATA_TIMEOUT", parse_float, 600.0),
     Setting("SMTP_CA_FILE", parse_str, None),
     Setting("MAIL_FROM", parse_str, "triage@localhost"),
     Setting("POLL_SECONDS", parse_int, 120),
@@ -145,7 +147,9 @@ class Settings:
     smtp_user: str | None  #: mail server login
     smtp_password: str | None = field(repr=False)  #: mail server password
     smtp_starttls: bool  #: use STARTTLS (the server's certificate is verified)
-    smtp_timeout: float  #: seconds before an SMTP call is abandoned
+    smtp_timeout: float  #: seconds to connect to the mail server and read its greeting
+    smtp_command_timeout: float  #: seconds for each SMTP command's reply (RFC 5321: 5 min)
+    smtp_data_timeout: float  #: seconds for the reply to the end of DATA (RFC 5321: 10 min)
     smtp_ca_file: str | None  #: CA bundle to verify the mail server (default: system CAs)
     mail_from: str  #: sender address
     poll_seconds: int  #: interval of the scheduler's iTop sync
@@ -235,6 +239,12 @@ class Settings:
     def itop_ui_base(self) -> str:
         """iTop's URL for links to tickets, without a trailing slash ("" when unknown)."""
         return (self.itop_ui_url or self.itop_url or "").rstrip("/")
+
+    def itop_ticket_url(self, itop_id: int) -> str | None:
+        """The ticket's page in iTop's UI (None when iTop's URL is unknown)."""
+        if not self.itop_ui_base:
+            return None
+        return f"{self.itop_ui_base}/pages/UI.php?operation=details&class=UserRequest&id={itop_id}"
 
 
 def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

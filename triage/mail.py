@@ -5,8 +5,7 @@ Everything that comes from iTop (titles, descriptions, names) is escaped in the 
 
 import datetime as dt
 import re
-import smtplib
-import ssl
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -55,6 +54,17 @@ class TicketFacts:
     history: list[dict[str, Any]]  # at, actor, source, from_team, to_team, reason
 
 
+MAX_SUBJECT = 200
+
+
+def safe_header(text: str, limit: int = MAX_SUBJECT) -> str:
+    """A header value made from ticket data: control characters (CR, LF, tabs...) folded to
+    spaces, blanks collapsed, shortened to ``limit`` characters with an ellipsis."""
+    chars = (" " if unicodedata.category(c)[0] in "CZ" else c for c in str(text or ""))
+    folded = " ".join("".join(chars).split())
+    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
+
+
 def message_id(*, kind: str, level: str, ref: str) -> str:
     """A stable Message-ID for one ticket and level: resending it is recognisable."""
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", ref)
@@ -64,11 +74,7 @@ def message_id(*, kind: str, level: str, ref: str) -> str:
 def ticket_links(*, ref: str, itop_id: int, settings: Settings) -> dict[str, str | None]:
     """Links to the ticket in triage and in iTop (None when iTop's URL is unknown)."""
     base = settings.base_url.rstrip("/")
-    itop = settings.itop_ui_base
-    itop_link = (
-        f"{itop}/pages/UI.php?operation=details&class=UserRequest&id={itop_id}" if itop else None
-    )
-    return {"triage": f"{base}/tickets/{ref}", "itop": itop_link}
+    return {"triage": f"{base}/tickets/{ref}", "itop": settings.itop_ticket_url(itop_id)}
 
 
 def _local(moment: dt.datetime, tz: ZoneInfo) -> str:
@@ -156,7 +162,7 @@ def build_ticket_mail(
 ) -> MailContent:
     """The French e-mail (text and HTML) of a warning or an escalation for one ticket."""
     tz = settings.tz
-    subject = f"[triage] {LEVEL_LABELS[level]} : {facts.ref} - {facts.title}"[:250]
+    subject = safe_header(f"[triage] {LEVEL_LABELS[level]} : {facts.ref} - {facts.title}")
     links = ticket_links(ref=facts.ref, itop_id=facts.itop_id, settings=settings)
     fields = _fields(facts, tz)
     history = _history_lines(facts.history, tz)
@@ -186,27 +192,10 @@ def build_mime(
     msg["Date"] = format_datetime(date)
     msg["From"] = sender
     msg["To"] = ", ".join(to_addrs)
-    msg["Subject"] = subject
+    msg["Subject"] = safe_header(subject)
     msg["Auto-Submitted"] = "auto-generated"
     msg["Content-Language"] = "fr"
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
     return msg
-
-
-def open_smtp(settings: Settings) -> smtplib.SMTP:
-    """Connect to the configured mail server (STARTTLS and login when configured)."""
-    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
-    try:
-        smtp.ehlo()
-        if settings.smtp_starttls:
-            # the server's certificate is verified (system CAs, or SMTP_CA_FILE)
-            smtp.starttls(context=ssl.create_default_context(cafile=settings.smtp_ca_file))
-            smtp.ehlo()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp

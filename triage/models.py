@@ -110,6 +110,33 @@ class Ticket(SQLModel, table=True):
     routed_at: dt.datetime | None = _time()
     warned_at: dt.datetime | None = _time()
     escalated_at: dt.datetime | None = _time()
+    itop_agent_id: int | None = Field(default=None)  # iTop Person id of the agent, if any
+    assigned_at: dt.datetime | None = _time()  # iTop assignment_date
+    # out of the backlog: "left_service" (moved to another iTop service) or "deleted"
+    gone: str | None = Field(default=None, max_length=16)
+    gone_at: dt.datetime | None = _time()
+    # the router's explanation, stored when it routed: [[term, weight], ...]
+    explanation: list | None = Field(default=None, sa_type=sa.JSON)
+
+
+GONE_REASONS: tuple[str, ...] = ("left_service", "deleted")
+
+
+def in_backlog(service: str) -> sa.ColumnElement[bool]:
+    """Tickets of the backlog: of the triaged iTop service, and not gone from it."""
+    return sa.and_(Ticket.service == service, Ticket.gone.is_(None))
+
+
+class TicketEvent(SQLModel, table=True):
+    """What happened to a ticket besides team decisions: it left iTop's service or came back,
+    an iTop change won over a pending write-back (a conflict)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: dt.datetime = _time(nullable=False, default=utcnow)
+    kind: str = Field(max_length=32)  # left_service, deleted, back, conflict
+    actor: str = Field(default="", max_length=255)
+    detail: str = Field(default="", sa_type=sa.Text)
 
 
 class RoutingDecision(SQLModel, table=True):
@@ -197,7 +224,9 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(sa_type=sa.Text)
     body_text: str = Field(sa_type=sa.Text)
     body_html: str = Field(default="", sa_type=sa.Text)
-    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    # pending, sending, sent; failed (still retried), refused (5xx: an admin retries),
+    # uncertain (sent, never acknowledged: an admin decides)
+    status: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     created_at: dt.datetime = _time(nullable=False, default=utcnow)
     next_attempt_at: dt.datetime = _time(nullable=False, default=utcnow)
@@ -217,7 +246,12 @@ class ItopWrite(SQLModel, table=True):
     itop_id: int
     team: str | None = Field(default=None, max_length=16)  # queue to set, if any
     log_entry: str = Field(default="", sa_type=sa.Text)  # private_log entry, if any
-    status: str = Field(default="pending", max_length=16)  # pending, sending, done
+    source: str = Field(default="", max_length=16)  # what decided (prefix, model, agent...)
+    # pending, sending, done; failed (still retried), refused (iTop rejects it: an admin
+    # retries), superseded (iTop changed the team after the decision: iTop won)
+    status: str = Field(default="pending", max_length=16)
+    # the last try may have reached iTop without an answer: check iTop before sending again
+    unconfirmed: bool = Field(default=False)
     attempts: int = Field(default=0)
     created_at: dt.datetime = _time(nullable=False, default=utcnow)
     next_attempt_at: dt.datetime = _time(nullable=False, default=utcnow)
@@ -266,3 +300,19 @@ class RetrainRequest(SQLModel, table=True):
     finished_at: dt.datetime | None = _time()
     outcome: str = Field(default="", sa_type=sa.Text)
     error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ReplayRun(SQLModel, table=True):
+    """One ``triage replay``: how the router would have done on tickets people dispatched."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _time(nullable=False, default=utcnow)
+    since: dt.date | None = Field(default=None)
+    model_version: str = Field(default="", max_length=64)
+    tickets: int = Field(default=0)  # tickets whose team people set in iTop
+    routed: int = Field(default=0)  # the router would have given a team
+    agreed: int = Field(default=0)  # ... the one iTop ended with
+    left_to_human: int = Field(default=0)
+    wrong_prefixes: int = Field(default=0)  # typed prefix != iTop's team
+    wrong_caught: int = Field(default=0)  # ... that the router would not have obeyed
+    report: dict = Field(default_factory=dict, sa_type=sa.JSON)  # by team, by prefix state

@@ -5,6 +5,7 @@ from connectors.itop.dates import format_itop_date, parse_itop_date
 from connectors.itop.errors import (
     ItopAuthError,
     ItopError,
+    ItopNoAnswer,
     ItopNotConfigured,
     ItopProtocolError,
     ItopRemoteError,
@@ -21,6 +22,7 @@ __all__ = [
     "ItopAuthError",
     "ItopClient",
     "ItopError",
+    "ItopNoAnswer",
     "ItopNotConfigured",
     "ItopObject",
     "ItopPage",

@@ -16,10 +16,12 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from connectors.itop.errors import (
     ItopAuthError,
+    ItopNoAnswer,
     ItopNotConfigured,
     ItopProtocolError,
     ItopRemoteError,
@@ -29,6 +31,7 @@ from connectors.itop.errors import (
 log = logging.getLogger(__name__)
 
 REST_PATH = "/webservices/rest.php"
+WRITES = frozenset({"core/create", "core/update", "core/apply_stimulus", "core/delete"})
 _FOUND = re.compile(r"Found:\s*(\d+)")
 
 
@@ -88,9 +91,14 @@ class ItopClient:
             allowed_methods=frozenset({"POST", "GET"}),  # iTop's reads are POSTs too
             raise_on_status=True,
         )
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        _mount(self.session, retry)
+        # A write is retried only when it surely did not reach iTop (no connection): one
+        # sent twice would append its case-log entry twice. Its caller retries it later.
+        self.write_session = requests.Session()
+        self.write_session.verify = verify
+        self.write_session.headers.update(self.session.headers)
+        _mount(self.write_session, Retry(total=retries, connect=retries, read=0, status=0,
+                                         other=0, backoff_factor=backoff, allowed_methods=None))
 
     def __enter__(self) -> "ItopClient":
         return self
@@ -99,14 +107,15 @@ class ItopClient:
         self.close()
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pools."""
         self.session.close()
+        self.write_session.close()
 
     # --- the wire -------------------------------------------------------------------------
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Send one operation; return the parsed body when its ``code`` is 0."""
-        body = self._post({"operation": operation, **params})
+        body = self._post({"operation": operation, **params}, write=operation in WRITES)
         code = body.get("code")
         if not isinstance(code, int):
             raise ItopProtocolError(f"iTop answer without an integer 'code': {_excerpt(body)}")
@@ -116,12 +125,18 @@ class ItopClient:
             raise ItopRemoteError(code, str(body.get("message")), operation)
         return body
 
-    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, payload: dict[str, Any], *, write: bool = False) -> dict[str, Any]:
         """POST the form and return the decoded JSON object."""
         data = {"version": self.version, "json_data": json.dumps(payload), **self._auth}
+        http = self.write_session if write else self.session
         try:
-            response = self.session.post(self.endpoint, data=data, timeout=self.timeout)
+            response = http.post(self.endpoint, data=data, timeout=self.timeout)
         except requests.exceptions.RequestException as exc:
+            if write and not _never_sent(exc):
+                raise ItopNoAnswer(
+                    f"iTop gave no answer to {payload.get('operation')} "
+                    f"({self._describe(exc)}): it may have been applied"
+                ) from exc
             raise ItopUnreachable(self._describe(exc)) from exc
         if response.status_code >= 500:
             raise ItopUnreachable(f"iTop answered HTTP {response.status_code}")
@@ -304,6 +319,20 @@ class ItopClient:
             fields=fields,
         )
         return _single(body)
+
+
+def _mount(session: requests.Session, retry: Retry) -> None:
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+
+
+def _never_sent(exc: requests.exceptions.RequestException) -> bool:
+    """True when the request surely did not reach the server (no connection was made)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _fields(output_fields: str | list[str]) -> str:

@@ -9,6 +9,11 @@ class ItopUnreachable(ItopError):
     """No answer: connection refused or cut, timeout, or HTTP 5xx after the retries."""
 
 
+class ItopNoAnswer(ItopUnreachable):
+    """A write was sent but no answer came back (time-out, connection cut): it may have been
+    applied. It is never retried blindly: check iTop before sending it again."""
+
+
 class ItopProtocolError(ItopError):
     """An answer that is not iTop's REST/JSON protocol (not JSON, unexpected shape)."""
 

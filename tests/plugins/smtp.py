@@ -31,6 +31,13 @@ class _Collector:
     def __init__(self, server: "SMTPServer"):
         self.server = server
 
+    async def handle_RCPT(self, _server, _session, envelope, address, _options):  # noqa: N802
+        refusal = self.server.refuse.get(address)
+        if refusal:
+            return refusal  # e.g. "550 5.1.1 <x@y>: Recipient address rejected"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, _server, _session, envelope):  # noqa: N802 - aiosmtpd's name
         if self.server.delay:
             time.sleep(self.server.delay)  # a slow server: senders overlap in tests
@@ -55,6 +62,7 @@ class SMTPServer:
         self.login = login
         self.tls = tls  # (certificate, key) files: STARTTLS offered and required
         self.delay = delay
+        self.refuse: dict[str, str] = {}  # address -> the RCPT reply refusing it
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()

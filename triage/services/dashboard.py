@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from triage.config import Settings
-from triage.models import QUEUES, BacklogSnapshot, RoutingDecision, Ticket, utcnow
+from triage.models import QUEUES, BacklogSnapshot, RoutingDecision, Ticket, in_backlog, utcnow
 from triage.services.ages import settings_cutoff
 from triage.services.stats import COLUMNS, ROW_LABELS, backlog_for_app
 
@@ -23,7 +23,7 @@ ROUTER_SOURCES = ("prefix", "model", "prefix+model")
 
 
 def _open_tickets(settings: Settings) -> list:
-    return [Ticket.service == settings.itop_service, Ticket.is_open]
+    return [in_backlog(settings.itop_service), Ticket.is_open]
 
 
 def backlog_trend(*, session: Session, days: int = 90, today: dt.date | None = None) -> dict:
@@ -98,7 +98,7 @@ def wrong_prefix_share(*, session: Session, settings: Settings) -> dict:
     wrong = sa.or_(Ticket.requalify_suggested, agent_moved)
     total, wrong_count = session.exec(
         select(sa.func.count(), sa.func.sum(sa.case((wrong, 1), else_=0))).where(
-            Ticket.service == settings.itop_service, Ticket.prefix.is_not(None)
+            in_backlog(settings.itop_service), Ticket.prefix.is_not(None)
         )
     ).one()
     total, wrong_count = int(total or 0), int(wrong_count or 0)
@@ -117,7 +117,7 @@ def router_accuracy(*, session: Session, settings: Settings) -> dict:
         select(RoutingDecision)
         .join(Ticket, Ticket.id == RoutingDecision.ticket_id)
         .where(
-            Ticket.service == settings.itop_service,
+            in_backlog(settings.itop_service),
             RoutingDecision.source.in_((*ROUTER_SOURCES, "agent")),
             RoutingDecision.ticket_id.in_(reviewed),
         )

@@ -24,6 +24,7 @@ from triage.models import (
     RoutingDecision,
     Team,
     Ticket,
+    in_backlog,
     utcnow,
 )
 from triage.services import writeback
@@ -62,7 +63,7 @@ def decide_level(*, ticket: Ticket, limits: Thresholds, settings: Settings) -> s
     """The one rule: ``"national"``, ``"warning"`` or None for this ticket now."""
     if not ticket.is_open or ticket.team == Team.NATIONAL or ticket.escalated_at is not None:
         return None
-    if ticket.service != settings.itop_service:
+    if ticket.service != settings.itop_service or ticket.gone:
         return None
     if ticket.created_at < limits.escalation_cutoff:
         return "national"
@@ -92,7 +93,7 @@ def _candidate_ids(session: Session, limits: Thresholds, settings: Settings) -> 
         )
     query = (
         select(Ticket.id)
-        .where(Ticket.is_open, Ticket.service == settings.itop_service)
+        .where(Ticket.is_open, in_backlog(settings.itop_service))
         .where(Ticket.team != Team.NATIONAL, due)
         .order_by(Ticket.created_at, Ticket.id)
     )
@@ -186,10 +187,8 @@ def escalate_ticket(
         settings=settings,
         to_addrs=list(settings.escalation_to),
     )
-    reason = (
-        f"ouverte depuis {escalation.age_days:.0f} jours "
-        f"(seuil {days} jours, {'jours ouvrés' if escalation.rule == 'working' else 'jours'})"
-    )
+    unit = "jours ouvrés" if escalation.rule == "working" else "jours calendaires"
+    reason = f"ouverte depuis {escalation.age_days:.0f} {unit} (seuil : {days} {unit})"
     set_team(
         session=session,
         ticket=ticket,
@@ -205,7 +204,8 @@ def escalate_ticket(
         settings=settings,
         ticket=ticket,
         team=Team.NATIONAL,
-        log_entry=f"triage : escalade automatique au niveau national, {reason}.",
+        log_entry=f"triage : escalade automatique au niveau national, demande {reason}.",
+        source="escalation",
     )
 
 
@@ -295,3 +295,13 @@ def team_durations(*, session: Session, ticket: Ticket, now: dt.datetime | None 
         span = (following or now) - segment["start"]
         segment["days"] = round(max(span.total_seconds(), 0.0) / 86400.0, 2)
     return segments
+
+
+def escalate_now(*, session: Session, settings: Settings) -> dict:
+    """``triage escalate``: one age check, then every pending e-mail now (backoff ignored)."""
+    from triage.services.outbox import outbox_counts, send_pending
+
+    ages = check_ages(session=session, settings=settings)
+    mail = send_pending(session=session, settings=settings, ignore_backoff=True)
+    left = outbox_counts(session=session)
+    return {"ages": ages, "mail": mail, "waiting": left["pending"] + left["failed"]}

@@ -1,48 +1,43 @@
 """Incremental sync of iTop UserRequests into the ticket table (``run_poll``).
 
-Each poll reads the window ``[watermark, upper]`` where ``upper`` is iTop's own clock at the
-start of the scan (its HTTP Date header), page by page (``limit``/``page``, ref descending).
-Inside a frozen window tickets can only leave (an update moves ``last_update`` past
-``upper``), which shifts later pages: when iTop's ``Found: N`` changes between pages, the
-scan starts again from page 1. Every page is upserted by iTop id and committed; only then,
-at the end, does the watermark move, to ``upper`` minus an overlap that is read again next
-time. A failed poll rolls back its current page, records the error and keeps the watermark.
+Each poll reads the tickets of the service changed since the watermark, by keyset pages on
+``id`` (``id < <lowest id read>``: iTop has no ORDER BY and answers by ref, descending). The
+window has no upper bound: a ticket that changes while the pages are read keeps its id, so
+it is read once, in its page, whatever the update rate; a change made after its page was
+read falls after the scan's start, which the next poll reads again. Every page is upserted
+by iTop id and committed; at the end the open tickets triage holds are re-checked by id
+(``departures``: moved to another service, deleted), and only then does the watermark move,
+to the scan's start (iTop's clock, its HTTP Date header) minus an overlap. A failed poll
+rolls back its current page, records the error and keeps the watermark.
 """
 
 import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from classifiers.prefix import read_prefix
 from connectors.itop import (
+    SYNC_FIELDS,
     ItopClient,
-    ItopObject,
-    ItopProtocolError,
+    UserRequest,
     format_itop_date,
     html_to_text,
-    parse_itop_date,
     quote,
 )
 from triage.config import Settings
 from triage.models import SyncState, Team, Ticket, is_open_status, utcnow
-from triage.services import routing
+from triage.services import departures, routing, writeback
 from triage.services.itop import client_from_settings
 from triage.services.teams import set_team
 
 log = logging.getLogger(__name__)
 
 SYNC_NAME = "itop"
-MAX_RESTARTS = 5
-OUTPUT_FIELDS = (
-    "id,ref,title,description,status,org_name,caller_id_friendlyname,agent_id_friendlyname,"
-    "team_id,team_name,service_name,servicesubcategory_name,priority,urgency,origin,"
-    "start_date,last_update,resolution_date,close_date"
-)
+CLASS = "UserRequest"
 _LIMITS = {c.name: c.type.length for c in Ticket.__table__.columns if getattr(c.type, "length", 0)}
 
 
@@ -54,7 +49,9 @@ class SyncResult:
     created: int = 0
     updated: int = 0
     pages: int = 0
-    restarts: int = 0
+    left: int = 0  # moved to another iTop service
+    deleted: int = 0  # gone from iTop
+    back: int = 0  # back in the service after leaving it
     watermark: dt.datetime | None = None
 
 
@@ -77,11 +74,14 @@ def run_poll(
         if own_client and client is not None:
             client.close()
     log.info(
-        "iTop sync: fetched %d, created %d, updated %d in %d page(s), watermark %s",
+        "iTop sync: fetched %d, created %d, updated %d in %d page(s), %d left, %d deleted, "
+        "watermark %s",
         result.fetched,
         result.created,
         result.updated,
         result.pages,
+        result.left,
+        result.deleted,
         result.watermark,
     )
     return result
@@ -104,86 +104,77 @@ def _record_failure(session: Session, exc: BaseException) -> None:
     log.warning("iTop sync failed: %s", state.last_error)
 
 
-def window_oql(service: str, since: dt.datetime | None, upper: dt.datetime, tz: ZoneInfo) -> str:
-    """The OQL of one sync window, with values escaped."""
-    oql = f"SELECT UserRequest WHERE service_name = {quote(service)}"
+def window_where(service: str, since: dt.datetime | None, started: dt.datetime, tz) -> str:
+    """The OQL condition of one sync: the service's tickets changed since ``since``."""
+    where = f"service_name = {quote(service)}"
     if since is not None:
-        if since.astimezone(tz).utcoffset() != upper.astimezone(tz).utcoffset():
+        if since.astimezone(tz).utcoffset() != started.astimezone(tz).utcoffset():
             since -= dt.timedelta(hours=1)  # a DST change repeats an hour of local times
-        oql += f" AND last_update >= {quote(format_itop_date(since, tz))}"
-    return oql + f" AND last_update <= {quote(format_itop_date(upper, tz))}"
+        where += f" AND last_update >= {quote(format_itop_date(since, tz))}"
+    return where
 
 
 def _sync(
     *, session: Session, settings: Settings, client: ItopClient, state: SyncState
 ) -> SyncResult:
-    tz = settings.tz
     client.list_operations()  # checks the login and reads iTop's clock
-    upper = (client.server_date or utcnow()).replace(microsecond=0)
-    oql = window_oql(settings.itop_service, state.watermark, upper, tz)
-    size = settings.itop_page_size
-    result, seen, expected, number = SyncResult(), {}, None, 1
-    while True:
-        page = client.get("UserRequest", oql, output_fields=OUTPUT_FIELDS, limit=size, page=number)
+    started = (client.server_date or utcnow()).replace(microsecond=0)
+    where = window_where(settings.itop_service, state.watermark, started, settings.tz)
+    result = SyncResult()
+    pages = client.iter_keyset(
+        CLASS, where, output_fields=list(SYNC_FIELDS), page_size=settings.itop_page_size
+    )
+    for page in pages:
         result.pages += 1
-        if expected is not None and page.total != expected:
-            result.restarts += 1  # the window moved under the pages: read it again
-            if result.restarts > MAX_RESTARTS:
-                raise ItopProtocolError("iTop's answer kept changing during the scan")
-            log.info("iTop window changed (%s -> %s tickets): restarting", expected, page.total)
-            expected, number = None, 1
-            continue
-        expected = page.total
-        _upsert(session=session, settings=settings, objects=page.objects, seen=seen, result=result)
+        result.fetched += len(page.objects)
+        requests = [UserRequest.from_object(o, settings.tz) for o in page.objects]
+        _upsert(session=session, settings=settings, requests=requests, result=result)
         session.commit()
-        if len(page.objects) < size or number * size >= page.total:
-            break
-        number += 1
+    moved = departures.recheck(session=session, settings=settings, client=client)
+    result.left, result.deleted = moved["left_service"], moved["deleted"]
     overlap = dt.timedelta(seconds=settings.itop_sync_overlap)
-    state.watermark = max(filter(None, [state.watermark, upper - overlap]))
+    state.watermark = max(filter(None, [state.watermark, started - overlap]))
     state.last_success_at = utcnow()
     state.last_fetched, state.last_created, state.last_updated = (
-        len(seen),
+        result.fetched,
         result.created,
         result.updated,
     )
     session.commit()
-    result.fetched, result.watermark = len(seen), state.watermark
+    result.watermark = state.watermark
     return result
 
 
-def ticket_values(obj: ItopObject, tz: ZoneInfo, known: Ticket | None = None) -> dict[str, Any]:
+def ticket_values(request: UserRequest, known: Ticket | None = None) -> dict[str, Any]:
     """The Ticket columns of one iTop UserRequest (strings cut to the column sizes)."""
-    f = obj.fields
-    html = f.get("description") or ""
     # HTML parsing is the costly part: reuse the stored text when the HTML did not change
-    same = known is not None and known.description_html == html
-    status = f.get("status") or ""
-    created = parse_itop_date(f.get("start_date"), tz) or utcnow()
-    team_id = int(f.get("team_id") or 0)
+    same = known is not None and known.description_html == request.description_html
+    created = request.start_date or utcnow()
     values = {
-        "itop_id": obj.key,
-        "ref": f.get("ref") or f"#{obj.key}",
-        "title": f.get("title") or "",
+        "itop_id": request.id,
+        "ref": request.ref,
+        "title": request.title,
         # the typed prefix of every ticket, routed or not (the dashboard's wrong-prefix share)
-        "prefix": read_prefix(f.get("title") or "").team,
-        "description": known.description if same else html_to_text(html),
-        "description_html": html,
-        "status": status,
-        "is_open": is_open_status(status),
-        "organization": f.get("org_name") or "",
-        "caller": f.get("caller_id_friendlyname") or "",
-        "agent": f.get("agent_id_friendlyname") or "",
-        "service": f.get("service_name") or "",
-        "servicesubcategory": f.get("servicesubcategory_name") or "",
-        "priority": str(f.get("priority") or ""),
-        "urgency": str(f.get("urgency") or ""),
-        "origin": f.get("origin") or "",
-        "itop_team_id": team_id or None,
-        "itop_team": (f.get("team_name") or "") if team_id else "",
+        "prefix": read_prefix(request.title).team,
+        "description": known.description if same else html_to_text(request.description_html),
+        "description_html": request.description_html,
+        "status": request.status,
+        "is_open": is_open_status(request.status),
+        "organization": request.organization,
+        "caller": request.caller,
+        "agent": request.agent,
+        "itop_agent_id": request.agent_id,
+        "service": request.service,
+        "servicesubcategory": request.servicesubcategory,
+        "priority": request.priority,
+        "urgency": request.urgency,
+        "origin": request.origin,
+        "itop_team_id": request.team_id,
+        "itop_team": request.team,
         "created_at": created,
-        "updated_at": parse_itop_date(f.get("last_update"), tz) or created,
-        "resolved_at": parse_itop_date(f.get("resolution_date") or f.get("close_date"), tz),
+        "updated_at": request.last_update or created,
+        "resolved_at": request.resolution_date or request.close_date,
+        "assigned_at": request.assignment_date,
     }
     for name, size in _LIMITS.items():
         if isinstance(values.get(name), str) and len(values[name]) > size:
@@ -192,80 +183,76 @@ def ticket_values(obj: ItopObject, tz: ZoneInfo, known: Ticket | None = None) ->
 
 
 def _upsert(
-    *,
-    session: Session,
-    settings: Settings,
-    objects: list[ItopObject],
-    seen: dict[int, str],
-    result: SyncResult,
+    *, session: Session, settings: Settings, requests: list[UserRequest], result: SyncResult
 ) -> None:
     """Create or update the tickets of one page (one query for the existing ones)."""
-    service = settings.itop_service
-    fresh = [
-        o
-        for o in objects
-        if (o.fields.get("service_name") or service) == service
-        and seen.get(o.key) != o.fields.get("last_update")
-    ]
+    fresh = [r for r in requests if (r.service or settings.itop_service) == settings.itop_service]
     if not fresh:
         return
     existing = {
         t.itop_id: t
-        for t in session.exec(select(Ticket).where(Ticket.itop_id.in_([o.key for o in fresh])))
+        for t in session.exec(select(Ticket).where(Ticket.itop_id.in_([r.id for r in fresh])))
     }
-    now = utcnow()
-    new_rows: list[dict[str, Any]] = []
-    team_moved: list[Ticket] = []
-    for obj in fresh:
-        seen[obj.key] = obj.fields.get("last_update") or ""
-        ticket = existing.get(obj.key)
-        values = ticket_values(obj, settings.tz, ticket)
+    new_rows, team_moved = [], []
+    for request in fresh:
+        ticket = existing.get(request.id)
         if ticket is None:
-            new_rows.append({**values, "last_seen_at": now})
-            continue
-        old_team = ticket.itop_team
-        changed = [k for k, v in values.items() if getattr(ticket, k) != v]
-        for name in changed:
-            setattr(ticket, name, values[name])
-        ticket.last_seen_at = now
-        result.updated += bool(changed)
-        if ticket.itop_team != old_team:
+            new_rows.append({**ticket_values(request), "last_seen_at": utcnow()})
+        elif _update(session, ticket, request, result):
             team_moved.append(ticket)
-    created: list[Ticket] = []
-    if new_rows:  # one bulk INSERT, then the new rows as objects for their decisions
-        session.execute(sa.insert(Ticket), new_rows)
-        created = list(
-            session.exec(select(Ticket).where(Ticket.itop_id.in_([r["itop_id"] for r in new_rows])))
-        )
+    created = _insert(session, new_rows)
     result.created += len(created)
     to_route: list[Ticket] = []  # routed together: one model call per page
     for ticket in created:
-        _follow_itop_team(
-            session=session, settings=settings, ticket=ticket, is_new=True, to_route=to_route
-        )
+        _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
     for ticket in team_moved:
-        _follow_itop_team(
-            session=session, settings=settings, ticket=ticket, is_new=False, to_route=to_route
-        )
+        _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
 
 
+def _update(session: Session, ticket: Ticket, request: UserRequest, result: SyncResult) -> bool:
+    """Bring a known ticket up to date; True when its iTop team changed."""
+    values = ticket_values(request, ticket)
+    old_team = ticket.itop_team
+    changed = [k for k, v in values.items() if getattr(ticket, k) != v]
+    for name in changed:
+        setattr(ticket, name, values[name])
+    ticket.last_seen_at = utcnow()
+    result.updated += bool(changed)
+    if ticket.gone:  # seen again in the service's window: tracked again
+        departures.came_back(session=session, ticket=ticket)
+        result.back += 1
+    return ticket.itop_team != old_team
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[Ticket]:
+    """One bulk INSERT, then the new rows as objects (for their decisions)."""
+    if not rows:
+        return []
+    session.execute(sa.insert(Ticket), rows)
+    ids = [row["itop_id"] for row in rows]
+    return list(session.exec(select(Ticket).where(Ticket.itop_id.in_(ids))))
+
+
 def _follow_itop_team(
-    *,
-    session: Session,
-    settings: Settings,
-    ticket: Ticket,
-    is_new: bool,
-    to_route: list[Ticket],
+    *, session: Session, settings: Settings, ticket: Ticket, to_route: list[Ticket]
 ) -> None:
-    """A team set or changed in iTop becomes the ticket's team; no team: queued for the router."""
+    """A team set or changed in iTop becomes the ticket's team; no team: queued for the router.
+
+    A change made in iTop wins over triage's decisions still waiting to be written there.
+    """
     queue = settings.queue_of_itop_team(ticket.itop_team)
     if queue is None:
-        if is_new or (ticket.team == Team.UNASSIGNED and ticket.team_source is None):
+        if ticket.team == Team.UNASSIGNED and ticket.team_source is None:
             to_route.append(ticket)
         return
     if queue == ticket.team:
         return  # already there: typically our own write-back coming back from iTop
+    writeback.supersede_pending(
+        session=session,
+        ticket=ticket,
+        detail=f"équipe changée dans iTop ({ticket.itop_team}) avant l'écriture de triage",
+    )
     set_team(
         session=session,
         ticket=ticket,

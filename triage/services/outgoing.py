@@ -232,23 +232,36 @@ def _deliver(
     try:
         note = channel.send(row)
     except DeliveryError as error:
-        status = next((s for kind, s in _FINAL.items() if isinstance(error, kind)), None)
-        if status is None:  # Deferred or Unavailable: retried later
-            _postpone(session, row, worker, rules, error)
-            counts.failed += 1
-            counts.last_error = error.detail
-            counts.errors.append(error.detail)
-            return not isinstance(error, Unavailable)
-        finish(session=session, row=row, worker=worker, status=status,
-               attempts=row.attempts + 1, last_error=error.detail[:MAX_ERROR], **error.values)
-        setattr(counts, _COUNTER[status], getattr(counts, _COUNTER[status]) + 1)
-        if status != SUPERSEDED:
-            counts.last_error = error.detail
-            counts.errors.append(error.detail)
-        return True
+        return _record_outcome(session, row, worker, rules, counts, error)
+    except Exception as exc:  # noqa: BLE001 - a bug or a database error: retried, never lost
+        session.rollback()
+        log.exception("%s %s: unexpected failure", type(row).__tablename__, row.id)
+        return _record_outcome(
+            session, row, worker, rules, counts, Deferred(f"{type(exc).__name__}: {exc}")
+        )
     finish(session=session, row=row, worker=worker, status=rules.done,
            attempts=row.attempts + 1, last_error=note, **{_done_column(row): utcnow()})
     counts.sent += 1
+    return True
+
+
+def _record_outcome(
+    session: Session, row: Any, worker: str, rules: Rules, counts: Drained, error: DeliveryError
+) -> bool:
+    """Record a row that did not go; False when the far end is unavailable."""
+    status = next((s for kind, s in _FINAL.items() if isinstance(error, kind)), None)
+    if status is None:  # Deferred or Unavailable: retried later
+        _postpone(session, row, worker, rules, error)
+        counts.failed += 1
+        counts.last_error = error.detail
+        counts.errors.append(error.detail)
+        return not isinstance(error, Unavailable)
+    finish(session=session, row=row, worker=worker, status=status,
+           attempts=row.attempts + 1, last_error=error.detail[:MAX_ERROR], **error.values)
+    setattr(counts, _COUNTER[status], getattr(counts, _COUNTER[status]) + 1)
+    if status != SUPERSEDED:
+        counts.last_error = error.detail
+        counts.errors.append(error.detail)
     return True
 
 

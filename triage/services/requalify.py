@@ -25,6 +25,10 @@ def can_requalify(user: Any, ticket: Ticket) -> bool:
     return False
 
 
+def _team_words(names: dict, team: str) -> str:
+    return f"l'équipe {names[team]}" if team in names else "la file « à trier »"
+
+
 def requalify(
     *,
     session: Session,
@@ -47,9 +51,18 @@ def requalify(
     ticket.needs_review = False
     ticket.requalify_suggested = False
     session.add(ticket)
-    log_entry = f"Requalifié vers {target} par {actor}" + (f" : {comment}" if comment else "")
+    names = settings.team_names
+    log_entry = (
+        f"triage : ticket requalifié de {_team_words(names, previous)} vers l'équipe "
+        f"{names.get(target, target)} par {actor}" + (f" : « {comment} »" if comment else "") + "."
+    )
     writeback.enqueue(
-        session=session, settings=settings, ticket=ticket, team=target, log_entry=log_entry
+        session=session,
+        settings=settings,
+        ticket=ticket,
+        team=target,
+        log_entry=log_entry,
+        source="agent",
     )
     session.commit()
     log.info("ticket %s requalified %s -> %s by %s", ticket.ref, previous, target, actor)

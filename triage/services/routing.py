@@ -3,6 +3,7 @@
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -13,6 +14,7 @@ from classifiers.prefix import read_prefix
 from classifiers.text import strip_html
 from triage.config import Settings
 from triage.models import RoutingDecision, Team, Ticket, utcnow
+from triage.services import writeback
 from triage.services.teams import set_team
 from triage.services.training import get_router
 
@@ -21,10 +23,20 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 
 
-def _decide_many(
-    settings: Settings, texts: list[tuple[str, str]]
-) -> list[tuple[str | None, Decision, str | None]]:
-    """(prefix, decision, model version) per (title, description); prefix alone without model."""
+@dataclass(frozen=True)
+class Routed:
+    """The router's answer for one ticket: prefix read, decision, model, what weighed."""
+
+    prefix: str | None
+    decision: Decision
+    version: str | None = None
+    explanation: list | None = None  # [[term, weight], ...] towards the chosen team
+    threshold: float | None = None
+    override_threshold: float | None = None
+
+
+def _decide_many(settings: Settings, texts: list[tuple[str, str]]) -> list[Routed]:
+    """The router's answer per (title, description); the prefix alone without a model."""
     if not texts:
         return []
     try:
@@ -33,10 +45,19 @@ def _decide_many(
         # a missing model must not stop the ingest: fall back to today's prefix routing
         log.error("router unavailable, routing by prefix only: %s", exc)
         return [_prefix_only(title) for title, _ in texts]
-    return [(prefix, decision, router.version) for prefix, decision in router.decide_many(texts)]
+    answers = []
+    for (title, description), (prefix, decision) in zip(
+        texts, router.decide_many(texts), strict=True
+    ):
+        words = router.explain(title, description, decision.team) if decision.team else None
+        answers.append(
+            Routed(prefix, decision, router.version, words, router.threshold,
+                   router.override_threshold)
+        )
+    return answers
 
 
-def _prefix_only(title: str) -> tuple[str | None, Decision, None]:
+def _prefix_only(title: str) -> Routed:
     prefix = read_prefix(title).team
     decision = Decision(
         prefix,
@@ -46,7 +67,7 @@ def _prefix_only(title: str) -> tuple[str | None, Decision, None]:
         True,
         "préfixe du titre (modèle indisponible)",
     )
-    return prefix, decision, None
+    return Routed(prefix, decision)
 
 
 def _routable(ticket: Ticket) -> bool:
@@ -60,7 +81,8 @@ def route_tickets(
     """Route the tickets of a batch that have no team yet, in one model call (no commit).
 
     Same rules as ``route_ticket``; one answer per ticket, in order (None: not routed, or
-    left to a human).
+    left to a human). Each team given is queued for iTop (write-back on) with a French log
+    entry saying what decided and why.
     """
     todo = [ticket for ticket in tickets if _routable(ticket)]
     decided = _decide_many(
@@ -68,25 +90,27 @@ def route_tickets(
         [(t.title or "", t.description or strip_html(t.description_html or "")) for t in todo],
     )
     answers = {
-        id(ticket): _apply(session, ticket, *outcome)
-        for ticket, outcome in zip(todo, decided, strict=True)
+        id(ticket): _apply(session, settings, ticket, routed)
+        for ticket, routed in zip(todo, decided, strict=True)
     }
     return [answers.get(id(ticket)) for ticket in tickets]
 
 
 def _apply(
-    session: Session, ticket: Ticket, prefix: str | None, decision: Decision, version: str | None
+    session: Session, settings: Settings, ticket: Ticket, routed: Routed
 ) -> RoutingDecision | None:
-    """Record a routing decision on a ticket (the team through ``set_team``)."""
-    ticket.prefix = prefix
+    """Record a routing decision on a ticket (the team through ``set_team``), queue its write."""
+    decision = routed.decision
+    ticket.prefix = routed.prefix
     ticket.confidence = round(decision.confidence, 4)
     ticket.needs_review = decision.needs_review
     ticket.requalify_suggested = decision.requalify
     ticket.routed_at = utcnow()
+    ticket.explanation = routed.explanation
     if decision.team is None:
         session.add(ticket)
         return None
-    return set_team(
+    recorded = set_team(
         session=session,
         ticket=ticket,
         team=decision.team,
@@ -94,8 +118,45 @@ def _apply(
         actor="router",
         reason=decision.reason,
         confidence=ticket.confidence,
-        model_version=version,
+        model_version=routed.version,
     )
+    writeback.enqueue(
+        session=session,
+        settings=settings,
+        ticket=ticket,
+        team=decision.team,
+        log_entry=routing_log_entry(routed, settings),
+        source=decision.source,
+    )
+    return recorded
+
+
+def _percent(value: float | None) -> str:
+    return "?" if value is None else f"{round(value * 100)} %"
+
+
+def routing_log_entry(routed: Routed, settings: Settings) -> str:
+    """The French private-log entry of a router decision: what decided, how sure, which words."""
+    decision = routed.decision
+    team = settings.itop_team_of_queue(decision.team) or decision.team
+    sure = f"confiance {_percent(decision.confidence)}"
+    if decision.source == "prefix+model":
+        why = f"d'après le préfixe « {routed.prefix} » du titre, confirmé par le contenu ({sure})"
+    elif decision.source == "model" and routed.prefix:
+        why = (
+            f"d'après le contenu, qui contredit le préfixe « {routed.prefix} » du titre ({sure}, "
+            f"seuil pour contredire un préfixe {_percent(routed.override_threshold)})"
+        )
+    elif decision.source == "model":
+        threshold = _percent(routed.threshold)
+        why = f"d'après le contenu, sans préfixe dans le titre ({sure}, seuil {threshold})"
+    else:
+        why = f"d'après le préfixe « {routed.prefix} » du titre ({decision.reason})"
+    text = f"triage : ticket confié à l'équipe {team}, {why}."
+    words = [str(term) for term, *_ in (routed.explanation or [])[:6]]
+    if words:
+        text += " Mots qui ont pesé : " + ", ".join(words) + "."
+    return text
 
 
 def route_ticket(*, session: Session, ticket: Ticket, settings: Settings) -> RoutingDecision | None:

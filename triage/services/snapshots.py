@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from triage.config import Settings
-from triage.models import QUEUES, BacklogSnapshot, Ticket, utcnow
+from triage.models import QUEUES, BacklogSnapshot, Ticket, in_backlog, utcnow
 from triage.services.ages import settings_cutoff
 from triage.services.stats import backlog_for_app
 
@@ -107,7 +107,7 @@ def _counts_at(
             sa.func.sum(sa.case((open_then, 1), else_=0)),
             sa.func.sum(sa.case((overdue, 1), else_=0)),
         )
-        .where(Ticket.service == settings.itop_service, Ticket.created_at < end)
+        .where(in_backlog(settings.itop_service), Ticket.created_at < end)
         .group_by(Ticket.team)
     )
     counts = {team: {"total": 0, "open": 0, "overdue": 0} for team in QUEUES}

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from triage.config import DEFAULT_TZ, Settings
-from triage.models import QUEUES, Team, Ticket, utcnow
+from triage.models import QUEUES, Team, Ticket, in_backlog, utcnow
 from triage.services.ages import overdue_cutoff
 
 
@@ -38,7 +38,7 @@ def backlog(
         sa.func.count(),
         sa.func.sum(sa.case((Ticket.is_open, 1), else_=0)),
         sa.func.sum(sa.case((overdue, 1), else_=0)),
-    ).where(Ticket.service == service)
+    ).where(in_backlog(service))
     if since is not None:
         start = dt.datetime.combine(since, dt.time(), tzinfo=tz)
         query = query.where(Ticket.created_at >= start)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from triage.config import Settings
-from triage.models import QUEUES, Escalation, Team, Ticket, utcnow
+from triage.models import QUEUES, Escalation, Team, Ticket, TicketEvent, in_backlog, utcnow
 from triage.services.ages import settings_age_days, settings_cutoff
 from triage.services.escalation import history, team_durations  # noqa: F401 (views use them here)
 
@@ -90,7 +90,7 @@ def _cutoff(settings: Settings, now: dt.datetime) -> dt.datetime:
 
 
 def _conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> list:
-    conditions = [Ticket.service == settings.itop_service]
+    conditions = [in_backlog(settings.itop_service)]
     if query.team == TRIAGE_TAB:
         conditions.append(sa.or_(Ticket.team == Team.UNASSIGNED, Ticket.needs_review))
     elif query.team:
@@ -130,7 +130,7 @@ def list_tickets(
 
 def queue_counts(*, session: Session, settings: Settings) -> dict[str, int]:
     """Open tickets per queue, plus the "À trier" tab (unassigned or needs review)."""
-    base = [Ticket.service == settings.itop_service, Ticket.is_open]
+    base = [in_backlog(settings.itop_service), Ticket.is_open]
     counts = {queue: 0 for queue in QUEUES}
     for team, count in session.exec(
         select(Ticket.team, sa.func.count()).where(*base).group_by(Ticket.team)
@@ -190,6 +190,8 @@ def ticket_to_dict(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> d
         "escalated_at": iso(ticket.escalated_at, settings),
         "organization": ticket.organization,
         "caller": ticket.caller,
+        "gone": ticket.gone,
+        "itop_url": settings.itop_ticket_url(ticket.itop_id),
     }
 
 
@@ -233,4 +235,14 @@ def ticket_detail(
         }
         for e in escalations(session=session, ticket=ticket)
     ]
+    data["events"] = [
+        {"at": iso(e.at, settings), "kind": e.kind, "actor": e.actor, "detail": e.detail}
+        for e in events(session=session, ticket=ticket)
+    ]
     return data
+
+
+def events(*, session: Session, ticket: Ticket) -> list[TicketEvent]:
+    """What happened to the ticket besides team decisions (left, back, conflicts), oldest first."""
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    return list(session.exec(query.order_by(TicketEvent.at, TicketEvent.id)))

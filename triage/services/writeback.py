@@ -1,24 +1,57 @@
-"""Write-back to iTop: decisions are queued in the database, then pushed (and retried)."""
+"""Write-back to iTop: every team decision of triage, queued in the database, then pushed.
 
-import datetime as dt
+A decision (the router's, an agent's, an escalation) queues an ``ItopWrite`` in the same
+transaction (``enqueue``), when ``TRIAGE_ITOP_WRITEBACK`` is on. ``push_pending`` drains the
+queue through the one outgoing mechanism (``services.outgoing``) with ``ItopChannel``, which
+for each write, just before writing:
+
+1. reads the ticket's current team, agent and last update in iTop (``core/get``);
+2. if iTop's team is no longer the one triage last knew, someone changed it in iTop after
+   triage decided: iTop wins (the ticket follows iTop, the conflict goes in its history, the
+   write is ``superseded``);
+3. otherwise sends one ``core/update``: ``team_id`` by the team's iTop name, ``agent_id: 0``
+   when the agent is not a member of the new team (iTop checks neither; ``""`` would crash
+   it), and the French log entry as a private case-log item in text format (shown as written);
+4. remembers what iTop now holds, so the next sync sees its own write and decides nothing.
+
+A write that reached iTop without an answer (``ItopNoAnswer``) is retried only after a check
+that its log entry is not already there: never lost, never doubled.
+"""
+
 import logging
+import threading
+import time
 from typing import Any
 
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from connectors.itop import ItopError, ItopUnreachable
+from connectors.itop import (
+    CURRENT_FIELDS,
+    ItopAuthError,
+    ItopClient,
+    ItopError,
+    ItopNoAnswer,
+    ItopNotConfigured,
+    ItopProtocolError,
+    ItopRemoteError,
+    ItopUnreachable,
+    UserRequest,
+)
 from triage.config import Settings
-from triage.models import ItopWrite, Ticket, utcnow
-from triage.services.claims import claim_ids, due_clause, finish, worker_name
+from triage.models import ItopWrite, Ticket, TicketEvent, utcnow
+from triage.services import outgoing
 from triage.services.itop import client_from_settings
+from triage.services.teams import set_team
 
 log = logging.getLogger(__name__)
 
-PUSH_BATCH = 200
-MAX_BACKOFF = 3600.0
 WRITE_COMMENT = "triage"
-_T = ItopWrite.__table__
+CLASS = "UserRequest"
+MAX_BACKOFF = 3600.0
+FAILING_AFTER = 5
+MEMBERS_TTL = 600.0  # seconds a team's member list is trusted
+_members: dict[tuple[str, str], tuple[float, frozenset[int]]] = {}
+_members_lock = threading.Lock()
 
 
 def enqueue(
@@ -28,126 +61,206 @@ def enqueue(
     ticket: Ticket,
     team: str | None = None,
     log_entry: str = "",
+    source: str = "",
 ) -> ItopWrite | None:
     """Queue a team change and/or a private log entry for iTop, when write-back is on."""
     if not settings.itop_writeback:
         return None
-    write = ItopWrite(ticket_id=ticket.id, itop_id=ticket.itop_id, team=team, log_entry=log_entry)
+    write = ItopWrite(
+        ticket_id=ticket.id, itop_id=ticket.itop_id, team=team, log_entry=log_entry, source=source
+    )
     session.add(write)
     return write
 
 
-def push_pending(*, session: Session, settings: Settings, client: Any = None) -> dict:
-    """Send the due write-backs to iTop (``core/update``); a write is done only once accepted.
+def rules(settings: Settings) -> outgoing.Rules:
+    """How iTop writes are retried."""
+    return outgoing.Rules(
+        done="done",
+        backoff_first=settings.itop_write_backoff,
+        backoff_max=MAX_BACKOFF,
+        failing_after=FAILING_AFTER,
+        stale_seconds=settings.itop_write_stale_seconds,
+    )
 
-    Each row is claimed first (``claims.claim_ids``: status ``sending``), so two schedulers
-    never push the same write; a claim older than ``ITOP_WRITE_STALE_SECONDS`` (a crashed
-    worker) is taken back. A refused or failed write goes back to ``pending`` with
-    ``attempts + 1``, its error and a later ``next_attempt_at`` (exponential backoff, at
-    most an hour); nothing is dropped.
+
+def push_pending(
+    *,
+    session: Session,
+    settings: Settings,
+    client: ItopClient | None = None,
+    ignore_backoff: bool = False,
+) -> dict:
+    """Send every due write to iTop; counts of sent, failed (retried), refused, superseded."""
+    channel = ItopChannel(session=session, settings=settings, client=client)
+    drained = outgoing.drain(
+        session=session,
+        model=ItopWrite,
+        rules=rules(settings),
+        channel=channel,
+        ignore_backoff=ignore_backoff,
+    )
+    counts = {
+        "sent": drained.sent,
+        "failed": drained.failed,
+        "refused": drained.refused,
+        "superseded": drained.superseded,
+        "pending": pending_count(session=session),
+        "last_error": drained.last_error,
+    }
+    log.info(
+        "iTop write-back: %(sent)d sent, %(failed)d failed, %(refused)d refused, "
+        "%(superseded)d superseded, %(pending)d pending",
+        counts,
+    )
+    return counts
+
+
+def pending_count(*, session: Session) -> int:
+    """Writes still to be done (waiting, being sent, or failing)."""
+    waiting = (*outgoing.RETRIED, outgoing.CLAIMED)
+    return len(session.exec(select(ItopWrite.id).where(ItopWrite.status.in_(waiting))).all())
+
+
+def supersede_pending(
+    *, session: Session, ticket: Ticket, detail: str, sending: ItopWrite | None = None
+) -> int:
+    """iTop changed the ticket's team: its waiting team writes will never be sent (no commit).
+
+    Their log entries go with them (they explained a decision iTop overruled). Records one
+    conflict in the ticket's history when there was anything to supersede (``sending``: the
+    write being pushed, which the caller ends as superseded).
     """
-    now, worker = utcnow(), worker_name()
-    stale = now - dt.timedelta(seconds=settings.itop_write_stale_seconds)
-    due = due_clause(_T, waiting=("pending",), now=now, stale_before=stale)
-    ids = claim_ids(session=session, table=_T, due=due, now=now, worker=worker, limit=PUSH_BATCH)
-    counts = {"sent": 0, "failed": 0, "pending": 0}
-    if ids:
-        writes = session.exec(
-            select(ItopWrite)
-            .where(ItopWrite.id.in_(ids))
-            .order_by(ItopWrite.id)
-            .execution_options(populate_existing=True)
-        ).all()
-        counts.update(
-            _push_claimed(
-                session=session, settings=settings, client=client, writes=writes, worker=worker
+    writes = session.exec(
+        select(ItopWrite).where(
+            ItopWrite.ticket_id == ticket.id,
+            ItopWrite.status.in_(outgoing.RETRIED),
+            ItopWrite.team.is_not(None),
+        )
+    ).all()
+    for write in writes:
+        write.status, write.last_error = outgoing.SUPERSEDED, detail
+        session.add(write)
+    overruled = [*writes, *([sending] if sending else [])]
+    if overruled:
+        sources = ", ".join(sorted({w.source or "triage" for w in overruled}))
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                kind="conflict",
+                actor="itop",
+                detail=f"{detail} : iTop l'emporte sur la décision de triage ({sources})",
             )
         )
-    counts["pending"] = len(
-        session.exec(select(ItopWrite.id).where(ItopWrite.status != "done")).all()
-    )
-    log.info("iTop write-back: %(sent)d sent, %(failed)d failed, %(pending)d pending", counts)
-    return counts
+    return len(writes)
 
 
-def _push_claimed(
-    *, session: Session, settings: Settings, client: Any, writes: list[ItopWrite], worker: str
-) -> dict:
-    """Push our claimed writes in order; each ends done, postponed, or handed back untried."""
-    own_client = client is None
-    left = list(writes)
-    counts = {"sent": 0, "failed": 0}
-    try:
-        client = client or client_from_settings(settings)
-        while left:
-            write = left.pop(0)
-            try:
-                _push_one(client=client, settings=settings, write=write)
-            except ItopError as exc:
-                _postpone(session=session, settings=settings, write=write, worker=worker, error=exc)
-                counts["failed"] += 1
-                if isinstance(exc, ItopUnreachable):
-                    break  # iTop is down: the others wait for the next run, untried
-                continue
-            # one commit per write: a crash never resends a done one
-            _finish(session, write, worker, status="done", done_at=utcnow(), last_error=None)
-            counts["sent"] += 1
-    except ItopError as exc:  # no client (configuration): every claimed write waits
-        for write in left:
-            _postpone(session=session, settings=settings, write=write, worker=worker, error=exc)
-        counts["failed"] += len(left)
-        left = []
-    finally:
-        for write in left:  # handed back as they were: not an attempt
-            _finish(session, write, worker, status="pending")
-        if own_client and client is not None:
-            client.close()
-    return counts
+def team_members(client: ItopClient, team: str) -> frozenset[int]:
+    """The Person ids of an iTop team (read through REST, cached ``MEMBERS_TTL`` seconds)."""
+    key = (client.endpoint, team)
+    with _members_lock:
+        cached = _members.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+    members = client.team_members(team)
+    with _members_lock:
+        _members[key] = (time.monotonic() + MEMBERS_TTL, members)
+    return members
 
 
-def _finish(session: Session, write: ItopWrite, worker: str, **values: Any) -> None:
-    """Release our claim on ``write`` with ``values`` (mirrored on the object, not re-flushed)."""
-    values.update(claimed_at=None, claimed_by=None)
-    if not finish(session=session, table=_T, row_id=write.id, worker=worker, **values):
-        log.warning("iTop write-back %s: claim taken back by another worker", write.id)
-        return
-    for name, value in values.items():
-        set_committed_value(write, name, value)
+class ItopChannel:
+    """The outgoing channel of iTop writes (see the module's docstring)."""
+
+    def __init__(self, *, session: Session, settings: Settings, client: ItopClient | None) -> None:
+        self.session, self.settings = session, settings
+        self._client, self._own = client, client is None
+
+    def client(self) -> ItopClient:
+        """The iTop client, built on first use."""
+        if self._client is None:
+            self._client = client_from_settings(self.settings)
+        return self._client
+
+    def close(self) -> None:
+        """Close the client we built."""
+        if self._own and self._client is not None:
+            self._client.close()
+        self._client = None
+
+    def send(self, write: ItopWrite) -> str | None:
+        """Push one write; raises an ``outgoing.DeliveryError`` saying why it did not go."""
+        try:
+            return self._send(write)
+        except ItopNoAnswer as exc:  # may have been applied: check before the next try
+            raise outgoing.Deferred(str(exc), unconfirmed=True) from exc
+        except (ItopUnreachable, ItopAuthError, ItopNotConfigured) as exc:
+            raise outgoing.Unavailable(str(exc)) from exc
+        except ItopRemoteError as exc:
+            raise outgoing.Refused(str(exc)) from exc
+        except (ItopProtocolError, ItopError) as exc:
+            raise outgoing.Deferred(str(exc)) from exc
+
+    def _send(self, write: ItopWrite) -> str | None:
+        ticket = self.session.get(Ticket, write.ticket_id)
+        client = self.client()
+        wanted = [*CURRENT_FIELDS, *(["private_log"] if write.unconfirmed else [])]
+        page = client.get(CLASS, write.itop_id, output_fields=wanted)
+        if not page.objects:
+            raise outgoing.Refused(f"le ticket {write.itop_id} n'existe plus dans iTop")
+        current = UserRequest.from_object(page.objects[0], self.settings.tz)
+        if write.unconfirmed and _entry_there(page.objects[0].fields, write.log_entry):
+            self._learn(ticket, current)
+            return "déjà dans iTop (l'essai précédent était resté sans réponse)"
+        if write.team and current.team_id != ticket.itop_team_id:
+            self._follow_itop(ticket, current, write)
+            raise outgoing.Superseded(
+                f"équipe changée dans iTop ({current.team or 'aucune'}) après la décision"
+            )
+        update = self._fields(client, write, current)
+        if not update:
+            return None
+        obj = client.update(CLASS, write.itop_id, update, comment=WRITE_COMMENT,
+                            output_fields=",".join(CURRENT_FIELDS) + ",agent_id_friendlyname")
+        self._learn(ticket, UserRequest.from_object(obj, self.settings.tz))
+        return None
+
+    def _fields(self, client: ItopClient, write: ItopWrite, current: UserRequest) -> dict:
+        """The ``core/update`` fields of a write, given what iTop holds now."""
+        fields: dict[str, Any] = {}
+        team_name = self.settings.itop_team_of_queue(write.team) if write.team else None
+        if team_name:
+            fields["team_id"] = {"name": team_name}
+            if current.agent_id and current.agent_id not in team_members(client, team_name):
+                fields["agent_id"] = 0  # the old team's agent: cleared (never "")
+        if write.log_entry:
+            fields["private_log"] = {"add_item": {"message": write.log_entry, "format": "text"}}
+        return fields
+
+    def _learn(self, ticket: Ticket, now_in_itop: UserRequest) -> None:
+        """Remember what iTop holds after our write (the next sync then decides nothing)."""
+        ticket.itop_team_id, ticket.itop_team = now_in_itop.team_id, now_in_itop.team
+        ticket.itop_agent_id = now_in_itop.agent_id
+        if not now_in_itop.agent_id:
+            ticket.agent = ""
+        elif now_in_itop.agent:
+            ticket.agent = now_in_itop.agent
+        self.session.add(ticket)
+
+    def _follow_itop(self, ticket: Ticket, current: UserRequest, write: ItopWrite) -> None:
+        """iTop's team changed after the decision: the ticket follows iTop (no commit)."""
+        ticket.itop_team_id, ticket.itop_team = current.team_id, current.team
+        detail = f"équipe changée dans iTop ({current.team or 'aucune'}) avant l'écriture"
+        supersede_pending(session=self.session, ticket=ticket, detail=detail, sending=write)
+        queue = self.settings.queue_of_itop_team(current.team)
+        if queue is not None and queue != ticket.team:
+            set_team(session=self.session, ticket=ticket, team=queue, source="itop", actor="itop",
+                     reason=f"équipe iTop : {current.team} (changée dans iTop, iTop l'emporte)")
+        ticket.last_seen_at = utcnow()
 
 
-def _push_one(*, client: Any, settings: Settings, write: ItopWrite) -> None:
-    """One ``core/update``: the team (by its iTop name) and/or a private log entry."""
-    fields: dict[str, Any] = {}
-    team_name = settings.itop_team_of_queue(write.team) if write.team else None
-    if team_name:
-        fields["team_id"] = {"name": team_name}
-    if write.log_entry:
-        fields["private_log"] = write.log_entry
-    if not fields:
-        return
-    client.update("UserRequest", write.itop_id, fields, comment=WRITE_COMMENT)
-
-
-def _postpone(
-    *, session: Session, settings: Settings, write: ItopWrite, worker: str, error: Exception
-) -> None:
-    """Count a failed attempt and schedule the next one later."""
-    attempts = write.attempts + 1
-    base = settings.itop_write_backoff
-    delay = min(MAX_BACKOFF, base * 2 ** (attempts - 1))
-    _finish(
-        session,
-        write,
-        worker,
-        status="pending",
-        attempts=attempts,
-        last_error=str(error),
-        next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
-    )
-    log.warning(
-        "iTop write-back %s for ticket %s failed (attempt %d): %s",
-        write.id,
-        write.itop_id,
-        attempts,
-        error,
-    )
+def _entry_there(fields: dict, entry: str) -> bool:
+    """Whether the ticket's private log already holds ``entry`` (an earlier try went)."""
+    if not entry:
+        return True  # a team change alone is safe to send again
+    entries = (fields.get("private_log") or {}).get("entries") or []
+    return any(item.get("message") == entry for item in entries)
