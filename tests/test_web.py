@@ -369,10 +369,10 @@ def test_times_are_local_french_with_a_relative_hint(app):
         assert local_time("2026-11-28T15:32:09+00:00") == "28/11/2026 16:32"  # Europe/Paris
         assert local_time(dt.datetime(2026, 7, 1, 8, 5, tzinfo=dt.UTC)) == "01/07/2026 10:05"
         now = dt.datetime(2026, 11, 28, 15, 34, 30, tzinfo=dt.UTC)
-        assert relative("2026-11-28T15:32:09+00:00", now=now) == "il y a 2 min"
-        assert relative(now - dt.timedelta(hours=5, minutes=3), now=now) == "il y a 5 h"
-        assert relative(now - dt.timedelta(days=3), now=now) == "il y a 3 j"
-        assert relative(now + dt.timedelta(minutes=10), now=now) == "dans 10 min"
+        assert relative("2026-11-28T15:32:09+00:00", now=now) == "il y a 2\u00a0min"
+        assert relative(now - dt.timedelta(hours=5, minutes=3), now=now) == "il y a 5\u00a0h"
+        assert relative(now - dt.timedelta(days=3), now=now) == "il y a 3\u00a0j"
+        assert relative(now + dt.timedelta(minutes=10), now=now) == "dans 10\u00a0min"
         assert relative(now, now=now) == "à l'instant"
         assert when(None) == "—"
         assert (confidence_text(0.997), confidence_text(0.87), confidence_text(1.0)) == (
@@ -406,7 +406,9 @@ def test_admin_shows_a_readable_model_card_and_failing_jobs_in_red(client_as, se
     html = text(client_as("admin").get("/admin"))
     assert 'class="row-bad" data-job="poll"' in html and "connexion refusée" in html
     assert "Relève iTop" in html and "Envoi des courriels" in html
-    outbox_row = r'data-job="outbox"><td[^>]*>Envoi des courriels</td>\s*<td[^>]*>[^<]*il y a 2 min'
+    outbox_row = (
+        r'data-job="outbox"><td[^>]*>Envoi des courriels</td>\s*<td[^>]*>[^<]*il y a 2\xa0min'
+    )
     assert re.search(outbox_row, html)
     assert "2 envoyés" in html and "sent=2" not in html  # outcomes in words
     assert "+00:00" not in html  # no raw UTC ISO strings

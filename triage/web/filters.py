@@ -84,7 +84,7 @@ def relative(value: dt.datetime | str | None, now: dt.datetime | None = None) ->
         return "à l'instant"
     for size, unit in ((86400 * 30, "mois"), (86400, "j"), (3600, "h"), (60, "min")):
         if span >= size:
-            text = f"{int(span // size)} {unit}"
+            text = f"{int(span // size)}\u00a0{unit}"  # "13 j" never split over two lines
             return f"il y a {text}" if seconds > 0 else f"dans {text}"
     return ""
 
