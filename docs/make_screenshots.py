@@ -1,4 +1,4 @@
-"""Regenerate docs/screenshots/{queue,ticket,stats}.png from realistic data (run by hand).
+"""Regenerate docs/screenshots/{queue,ticket,stats,phone}.png from realistic data (by hand).
 
     .venv/bin/python docs/make_screenshots.py
 
@@ -7,7 +7,7 @@ corpus (``classifiers/data``), several establishments, ages over three months, r
 real router, the real age check (warnings, escalations), a few agents' decisions, a ticket
 whose prefix is wrong, daily snapshots for the trend chart. The app is served on a loopback
 port and Debian's Chromium takes the pictures: the queue and a ticket as a DRASI agent, the
-dashboard as a supervisor.
+dashboard as a supervisor, and the queue on a phone (390 x 844, as a DRASI agent).
 """
 
 import datetime as dt
@@ -314,9 +314,9 @@ def take_pictures(base_url: str) -> None:
             executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
         )
 
-        def signed_in(login: str, height: int):
+        def signed_in(login: str, height: int, width: int = 1280):
             context = browser.new_context(
-                viewport={"width": 1280, "height": height}, locale="fr-FR"
+                viewport={"width": width, "height": height}, locale="fr-FR"
             )
             page = context.new_page()
             page.goto(base_url + "/login")
@@ -340,6 +340,9 @@ def take_pictures(base_url: str) -> None:
         page.goto(base_url + "/stats")
         page.screenshot(path=str(SHOTS / "stats.png"), full_page=True)
         context.close()
+        context, page = signed_in("c.martin", 844, width=390)
+        page.screenshot(path=str(SHOTS / "phone.png"))
+        context.close()
         browser.close()
 
 
@@ -354,6 +357,7 @@ def main() -> None:
                 "DATABASE_URL": f"sqlite:///{Path(tmp) / 'triage.db'}",
                 "SECRET_KEY": secrets.token_hex(16),
                 "MODEL_DIR": str(instance / "models"),
+                "ITOP_UI_URL": "https://itop.example.org",  # the links to iTop (never opened)
             }
         )
         with app.app_context():
@@ -367,7 +371,7 @@ def main() -> None:
             take_pictures(f"http://127.0.0.1:{server.server_port}")
         finally:
             server.shutdown()
-    for name in ("queue.png", "ticket.png", "stats.png"):
+    for name in ("queue.png", "ticket.png", "stats.png", "phone.png"):
         print(f"{SHOTS / name}: {(SHOTS / name).stat().st_size // 1024} KB")
 
 

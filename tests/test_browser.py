@@ -6,6 +6,7 @@ One gunicorn and one Chromium for the whole module. Screenshots go to the tempor
 
 import datetime as dt
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 import requests
 
 from tests.plugins.factories import make_ticket, seed_backlog
-from tests.plugins.web import PASSWORD, add_users
+from tests.plugins.web import ITOP_UI_URL, PASSWORD, add_users
 from triage.db import get_engine, get_session
 from triage.models import BacklogSnapshot, utcnow
 from triage.services.users import create_token
@@ -52,6 +53,7 @@ def site(served, password_hash):
         session.add(
             make_ticket(
                 ref="R-XSS",
+                itop_id=987654,
                 title=XSS_TITLE,
                 description=XSS_BODY,
                 team="UNASSIGNED",
@@ -160,9 +162,14 @@ def browser():
         chromium.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
 @pytest.fixture
-def page(browser, site):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+def page(browser, site, request):
+    viewport = getattr(request, "param", DESKTOP)
+    context = browser.new_context(viewport=viewport, locale="fr-FR")
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -234,3 +241,123 @@ def test_html_in_tickets_is_shown_as_text_never_run(page, site):
     assert page.locator("main img").count() == 0 and page.locator("main b").count() == 0
     assert page.evaluate("window.__pwned") is None
     assert page.errors == []
+
+
+PAGES = {  # what every role may reach; /admin is the admin's
+    "queue": "/",
+    "ticket": "/tickets/R-XSS",
+    "dashboard": "/stats",
+    "admin": "/admin",
+}
+
+
+def open_every_details(page) -> None:
+    """Open the charts' data tables: they must fit and pass the checks too."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+
+
+@needs_chromium
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_no_page_is_wider_than_a_phone(page, site, name):
+    sign_in(page, site, "admin")
+    page.goto(site["url"] + PAGES[name])
+    open_every_details(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: {width} px wide on a 390 px screen"
+    shot(page, f"phone-{name}.png", full_page=True)
+    assert page.errors == []
+
+
+@needs_chromium
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_on_a_phone_queue_titles_use_the_whole_width(page, site):
+    sign_in(page, site, "agent_drasi")
+    card = page.locator("table.queue tbody tr").first.bounding_box()
+    title = page.locator("table.queue tbody td.title").first.bounding_box()
+    assert title["width"] >= card["width"] - 40  # not squeezed to a few letters a line
+
+
+@needs_chromium
+def test_ages_never_wrap_on_a_desktop(page, site):
+    sign_in(page, site, "superviseur")
+    page.goto(site["url"] + "/?per_page=100")
+    heights = page.eval_on_selector_all(
+        "table.queue .age", "els => els.map(e => e.getClientRects().length)"
+    )
+    assert heights and set(heights) == {1}  # one box each: "30 j" on one line
+    first = page.locator("table.queue .age").first.inner_text()
+    assert re.fullmatch(r"\d+\xa0j", first)  # a non-breaking space between number and unit
+
+
+@needs_chromium
+@pytest.mark.parametrize("page", [PHONE, DESKTOP], indirect=True)
+def test_chart_text_is_at_least_12_px_and_labels_are_whole(page, site):
+    sign_in(page, site, "superviseur")
+    page.goto(site["url"] + "/stats")
+    sizes = page.eval_on_selector_all(
+        "svg.chart text",
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a)",
+    )
+    assert sizes and min(sizes) >= 12, min(sizes)
+    clipped = page.eval_on_selector_all(
+        "#chart-establishments tbody th", "els => els.filter(e => e.scrollWidth > e.clientWidth)"
+    )
+    assert clipped == []
+    assert page.locator("#chart-trend polyline").count() == 3  # SI2C, DRASI, National
+    dashes = page.eval_on_selector_all(
+        "#chart-trend polyline", "els => els.map(e => getComputedStyle(e).strokeDasharray)"
+    )
+    assert len(set(dashes)) == 3  # told apart by their dashes, not only their colours
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@needs_chromium
+@pytest.mark.parametrize("page", [PHONE, DESKTOP], indirect=True)
+def test_axe_finds_nothing_serious(page, site):
+    page.goto(site["url"] + "/login")
+    found = {"login": axe_violations(page)}
+    sign_in(page, site, "admin")
+    for name, path in PAGES.items():
+        page.goto(site["url"] + path)
+        open_every_details(page)
+        found[name] = axe_violations(page)
+    assert found == {name: [] for name in found}
+
+
+@needs_chromium
+def test_the_ticket_links_to_itop_in_a_new_tab(page, site):
+    sign_in(page, site, "superviseur")
+    page.goto(site["url"] + "/tickets/R-XSS")
+    link = page.locator("#itop-link")
+    expected = f"{ITOP_UI_URL}/pages/UI.php?operation=details&class=UserRequest&id=987654"
+    assert link.get_attribute("href") == expected
+    assert link.get_attribute("target") == "_blank"
+    assert "noopener" in link.get_attribute("rel")
+    assert "Ouvrir R-XSS dans iTop (nouvel onglet)" in link.text_content()
+    page.goto(site["url"] + "/?team=TRIAGE&state=all")
+    rows = page.locator("table.queue tbody tr a.itop")
+    assert rows.count() > 0
+    assert rows.first.get_attribute("aria-label").endswith("dans iTop (nouvel onglet)")
+
+
+@needs_chromium
+def test_statuses_show_in_french(page, site):
+    sign_in(page, site, "superviseur")
+    page.goto(site["url"] + "/tickets/R-XSS")
+    assert page.inner_text("#ticket-status").strip() == "Fermé"
+    page.goto(site["url"] + "/?team=NATIONAL")
+    page.locator("table.queue tbody tr a").first.click()
+    assert page.inner_text("#ticket-status").strip() in ("Affecté", "Nouveau", "En attente")
+    assert "assigned" not in page.inner_text("main")

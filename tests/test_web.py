@@ -105,6 +105,80 @@ def test_ticket_page_shows_everything_escaped(client_as, ticket_factory):
     assert "Décision de routage" in html
 
 
+ITOP_LINK = "{base}/pages/UI.php?operation=details&amp;class=UserRequest&amp;id={id}"
+
+
+def test_itop_links_on_the_queue_and_the_ticket(client_as, ticket_factory, app):
+    ticket_factory(ref="R-L", itop_id=4242, team="DRASI", status="assigned")
+    client = client_as("agent_drasi")
+    assert 'class="itop"' not in text(client.get("/"))  # no iTop URL: no link
+    assert 'id="itop-link"' not in text(client.get("/tickets/R-L"))
+    app.config["ITOP_URL"] = "https://itop.example.org/itop/"
+    link = ITOP_LINK.format(base="https://itop.example.org/itop", id=4242)
+    queue = text(client.get("/"))
+    assert (
+        f'<a class="itop" href="{link}" target="_blank" rel="noopener noreferrer" '
+        'aria-label="Ouvrir R-L dans iTop (nouvel onglet)">' in queue
+    )
+    app.config["ITOP_UI_URL"] = "https://support.example.org"  # wins over ITOP_URL
+    page = text(client.get("/tickets/R-L"))
+    link = ITOP_LINK.format(base="https://support.example.org", id=4242)
+    assert f'id="itop-link" class="button" href="{link}" target="_blank"' in page
+    assert "Ouvrir R-L dans iTop" in page and "(nouvel onglet)" in page
+
+
+def test_pages_speak_french(client_as, ticket_factory, session):
+    ticket = ticket_factory(ref="R-F", team="DRASI", status="assigned", team_source="prefix")
+    session.add_all(
+        [
+            RoutingDecision(
+                ticket_id=ticket.id,
+                actor="router",
+                source="model",
+                from_team="UNASSIGNED",
+                to_team="SI2C",
+                confidence=0.87,
+            ),
+            RoutingDecision(
+                ticket_id=ticket.id,
+                actor="itop",
+                source="itop",
+                from_team="SI2C",
+                to_team="DRASI",
+                reason="équipe iTop : DRASI",
+            ),
+        ]
+    )
+    session.commit()
+    client = client_as("agent_drasi")
+    page = text(client.get("/tickets/R-F"))
+    assert re.search(r'id="ticket-status">\s*Affecté', page) and ">assigned<" not in page
+    history = page[page.index('id="history"') :]
+    assert "Routeur" in history and "Modèle (87 %)" in history
+    assert "Équipe changée dans iTop" in history and ">router<" not in history
+    assert re.search(r'<span class="age [^"]+">1&nbsp;j</span>', text(client.get("/")))
+    bad = client.get("/?page=deux")
+    assert bad.status_code == 400
+    assert "Le numéro de page doit être un nombre entier." in text(bad)
+    assert "must be" not in text(bad)
+    late = client.get("/?per_page=1000")
+    assert late.status_code == 400 and "doit être entre 1 et 200" in text(late)
+    assert "File inconnue" in text(client.get("/?team=NOPE"))
+    # the JSON API keeps its English messages and stable error codes
+    api = client.get("/api/v1/tickets?page=deux")
+    assert api.status_code == 400 and api.get_json()["message"] == "page must be an integer"
+
+
+def test_a_form_without_its_csrf_token_gets_a_french_page(client_as, app):
+    client = client_as("agent_drasi")
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.post("/logout")
+    assert page.status_code == 400 and "Le formulaire a expiré" in text(page)
+    assert "CSRF token" not in text(page)
+    api = client.post("/api/v1/classify", json={"title": "x", "description": ""})
+    assert api.status_code == 400 and set(api.get_json()) == {"error", "message"}
+
+
 def test_requalify_form_moves_the_ticket(client_as, ticket_factory, session):
     ticket = ticket_factory(ref="R-M", team="DRASI", needs_review=True)
     client = client_as("agent_drasi")
@@ -251,7 +325,8 @@ def test_dashboard_figures(session, settings, seeded):
 def test_admin_users_and_tokens(client_as, session, users):
     client = client_as("admin")
     html = text(client.get("/admin"))
-    assert "Synchronisation iTop" in html and "Modèle de routage" in html and "outbox" in html
+    assert "Synchronisation iTop" in html and "Modèle de routage" in html
+    assert "<h2>Courriels</h2>" in html and "(outbox)" not in html
     response = client.post(
         "/admin/users",
         data={"login": "lea", "password": "motdepasse-9", "role": "agent", "team": "NATIONAL"},
@@ -293,10 +368,10 @@ def test_times_are_local_french_with_a_relative_hint(app):
         assert local_time("2026-11-28T15:32:09+00:00") == "28/11/2026 16:32"  # Europe/Paris
         assert local_time(dt.datetime(2026, 7, 1, 8, 5, tzinfo=dt.UTC)) == "01/07/2026 10:05"
         now = dt.datetime(2026, 11, 28, 15, 34, 30, tzinfo=dt.UTC)
-        assert relative("2026-11-28T15:32:09+00:00", now=now) == "il y a 2 min"
-        assert relative(now - dt.timedelta(hours=5, minutes=3), now=now) == "il y a 5 h"
-        assert relative(now - dt.timedelta(days=3), now=now) == "il y a 3 j"
-        assert relative(now + dt.timedelta(minutes=10), now=now) == "dans 10 min"
+        assert relative("2026-11-28T15:32:09+00:00", now=now) == "il y a 2\u00a0min"
+        assert relative(now - dt.timedelta(hours=5, minutes=3), now=now) == "il y a 5\u00a0h"
+        assert relative(now - dt.timedelta(days=3), now=now) == "il y a 3\u00a0j"
+        assert relative(now + dt.timedelta(minutes=10), now=now) == "dans 10\u00a0min"
         assert relative(now, now=now) == "à l'instant"
         assert when(None) == "—"
         assert (confidence_text(0.997), confidence_text(0.87), confidence_text(1.0)) == (
@@ -330,8 +405,11 @@ def test_admin_shows_a_readable_model_card_and_failing_jobs_in_red(client_as, se
     html = text(client_as("admin").get("/admin"))
     assert 'class="row-bad" data-job="poll"' in html and "connexion refusée" in html
     assert "Relève iTop" in html and "Envoi des courriels" in html
-    outbox_row = r'data-job="outbox"><td>Envoi des courriels</td>\s*<td>[^<]*il y a 2 min'
+    outbox_row = (
+        r'data-job="outbox"><td[^>]*>Envoi des courriels</td>\s*<td[^>]*>[^<]*il y a 2\xa0min'
+    )
     assert re.search(outbox_row, html)
+    assert "2 envoyés" in html and "sent=2" not in html  # outcomes in words
     assert "+00:00" not in html  # no raw UTC ISO strings
     card = re.search(r'<dl class="facts" id="model-card">(.*?)</dl>', html, re.S).group(1)
     for label in ("Entraîné le", "Type de modèle", "Tickets d&#39;entraînement", "Macro-F1"):

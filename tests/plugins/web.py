@@ -23,6 +23,7 @@ ROLES = {  # login -> (role, team)
     "admin": ("admin", None),
 }
 ROOT = Path(__file__).resolve().parents[2]
+ITOP_UI_URL = "https://itop.example.org/itop"  # the served app's links to iTop (never fetched)
 PG_URL = os.environ.get("TRIAGE_TEST_DATABASE_URL")
 
 
@@ -140,9 +141,11 @@ class Served:
         return create_app({"INSTANCE_PATH": str(self.instance), **self.settings, **extra})
 
     def start(self, model_dir: str) -> None:
-        """Write instance/config.py (CSRF stays ON) and start `gunicorn -w 2 wsgi:app`."""
+        """Write instance/config.py (CSRF stays ON, links to iTop at ITOP_UI_URL) and start
+        `gunicorn -w 2 wsgi:app`."""
         lines = [f"{key} = {value!r}" for key, value in self.settings.items()]
         lines.append(f"MODEL_DIR = {model_dir!r}")
+        lines.append(f"ITOP_UI_URL = {ITOP_UI_URL!r}")
         (self.instance / "config.py").write_text("\n".join(lines) + "\n")
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}

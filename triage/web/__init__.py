@@ -1,7 +1,8 @@
 """The French web pages: the queue, a ticket, the dashboard, the admin page."""
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
@@ -18,6 +19,14 @@ def _require_login():
     from triage.auth import login_manager
 
     return login_manager.unauthorized()
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    """A form sent without its CSRF token or with an expired one: a French page (Flask-WTF's
+    own messages are English); the API answers its JSON errors itself."""
+    message = "Le formulaire a expiré ou ne vient pas de cette page : rechargez-la et recommencez."
+    return render_template("error.html", status=400, message=message), 400
 
 
 def init_app(app: Flask) -> None:

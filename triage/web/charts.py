@@ -1,10 +1,19 @@
-"""Server-drawn SVG charts: geometry computed here, drawn by Jinja (escaped, no script)."""
+"""Server-drawn SVG charts: geometry computed here, drawn by Jinja (escaped, no script).
 
+The charts are as wide as their card: horizontal positions are percentages of the width,
+vertical ones pixels, and the text is never scaled (13 px on a phone as on a desktop). Only
+the lines of the trend chart are drawn in a stretched inner SVG (``viewBox`` 0..1000, with
+``vector-effect: non-scaling-stroke``), since a polyline takes no percentages.
+"""
+
+import textwrap
 from typing import Any
 
 from triage.models import QUEUES  # the series are drawn in the queues' order
 
 NICE_STEPS = (1, 2, 3, 5, 10, 15, 20, 25, 50, 75, 100, 150, 200, 250, 500, 750, 1000)
+LEFT, RIGHT = 8.0, 98.0  # the plot, in % of the width: axis labels on the left, room for markers
+LINE_SPAN = 1000  # the inner SVG's horizontal user units
 
 
 def _nice_max(value: int) -> int:
@@ -16,42 +25,64 @@ def _nice_max(value: int) -> int:
     return ((value + step - 1) // step) * step
 
 
+def _ticks(top: int, y) -> list[dict]:
+    return [{"y": y(top * k / 4), "label": round(top * k / 4)} for k in range(5)]
+
+
+def _french_day(day: str) -> str:
+    """YYYY-MM-DD the French way, short: DD/MM."""
+    return f"{day[8:10]}/{day[5:7]}"
+
+
 def line_chart(
     days: list[str],
     series: dict[str, list[int]],
     *,
-    width: int = 640,
-    height: int = 220,
-    pad: int = 36,
+    height: int = 240,
+    top_pad: int = 26,
+    bottom_pad: int = 30,
 ) -> dict[str, Any]:
-    """Polylines of the open backlog per team over the days."""
+    """The open backlog per team over the days: lines, markers on the labelled days."""
     top = _nice_max(max([v for values in series.values() for v in values] or [0]))
-    inner_w, inner_h = width - 2 * pad, height - 2 * pad
-    step = inner_w / max(len(days) - 1, 1)
+    plot_bottom = height - bottom_pad
+    inner_h = plot_bottom - top_pad
+    last = max(len(days) - 1, 1)
 
     def y(value: float) -> float:
-        return round(pad + inner_h - inner_h * value / top, 1)
+        return round(plot_bottom - inner_h * value / top, 1)
 
+    def x_pct(i: int) -> float:
+        return round(LEFT + (RIGHT - LEFT) * i / last, 2) if len(days) > 1 else 50.0
+
+    marked = sorted({round(k * (len(days) - 1) / 4) for k in range(5)}) if days else []
     lines = []
     for team in QUEUES:
         values = series.get(team) or []
         if not any(values):
             continue
-        points = " ".join(f"{round(pad + i * step, 1)},{y(v)}" for i, v in enumerate(values))
-        lines.append({"team": team, "points": points, "last": values[-1]})
-    ticks = [{"y": y(top * k / 4), "label": round(top * k / 4)} for k in range(5)]
+        span = LINE_SPAN / last
+        points = " ".join(f"{round(i * span, 1)},{y(v)}" for i, v in enumerate(values))
+        markers = [{"x": x_pct(i), "y": y(values[i]), "value": values[i]} for i in marked]
+        lines.append({"team": team, "points": points, "last": values[-1], "markers": markers})
     labels = []
-    if days:
-        for i in sorted({round(k * (len(days) - 1) / 4) for k in range(5)}):
-            day = days[i]  # YYYY-MM-DD, shown the French way: DD/MM
-            labels.append({"x": round(pad + i * step, 1), "label": f"{day[8:10]}/{day[5:7]}"})
+    for n, i in enumerate(marked):
+        anchor = "start" if n == 0 else "end" if n == len(marked) - 1 else "middle"
+        labels.append({"x": x_pct(i), "label": _french_day(days[i]), "anchor": anchor})
     return {
-        "width": width,
         "height": height,
-        "pad": pad,
+        "span": LINE_SPAN,
+        "left": LEFT,
+        "plot_width": RIGHT - LEFT,
         "lines": lines,
-        "ticks": ticks,
+        "ticks": _ticks(top, y),
         "labels": labels,
+        "label_y": height - 8,
+        "last_day": _french_day(days[-1]) if days else "",
+        "rows": [
+            {"day": _french_day(day), "values": {t: (series.get(t) or [])[i] for t in series}}
+            for i, day in enumerate(days)
+        ],
+        "teams": [line["team"] for line in lines],
         "empty": not days,
     }
 
@@ -60,22 +91,24 @@ def stacked_bars(
     buckets: list[str],
     series: dict[str, list[int]],
     *,
-    width: int = 640,
-    height: int = 220,
-    pad: int = 36,
+    height: int = 240,
+    top_pad: int = 26,
+    bottom_pad: int = 40,
 ) -> dict[str, Any]:
-    """Bars per age bucket, stacked by team."""
+    """Bars per age bucket, stacked by team (bottom to top in QUEUES)."""
     totals = [
-        sum(series.get(t, [0] * len(buckets))[i] for t in QUEUES) for i in range(len(buckets))
+        sum((series.get(t) or [0] * len(buckets))[i] for t in QUEUES)
+        for i in range(len(buckets))
     ]
     top = _nice_max(max(totals or [0]))
-    inner_w, inner_h = width - 2 * pad, height - 2 * pad
-    slot = inner_w / max(len(buckets), 1)
-    bar_w = round(slot * 0.6, 1)
-    bars = []
+    plot_bottom = height - bottom_pad
+    inner_h = plot_bottom - top_pad
+    slot = (RIGHT - LEFT) / max(len(buckets), 1)
+    bar_w = round(slot * 0.6, 2)
+    bars, labels = [], []
     for i, label in enumerate(buckets):
-        x = round(pad + i * slot + (slot - bar_w) / 2, 1)
-        base = pad + inner_h
+        x = round(LEFT + i * slot + (slot - bar_w) / 2, 2)
+        base = float(plot_bottom)
         for team in QUEUES:
             value = (series.get(team) or [0] * len(buckets))[i]
             if not value:
@@ -83,53 +116,42 @@ def stacked_bars(
             h = inner_h * value / top
             base -= h
             bars.append(
-                {
-                    "team": team,
-                    "x": x,
-                    "y": round(base, 1),
-                    "w": bar_w,
-                    "h": round(h, 1),
-                    "value": value,
-                    "label": label,
-                }
+                {"team": team, "x": x, "y": round(base, 1), "w": bar_w, "h": round(h, 1)}
+                | {"value": value, "label": label}
             )
-    labels = [
-        {"x": round(pad + i * slot + slot / 2, 1), "label": label, "total": totals[i]}
+        labels.append(
+            {
+                "x": round(x + bar_w / 2, 2),
+                "lines": textwrap.wrap(label, 7) or [label],
+                "total": totals[i],
+                "total_y": round(base - 6, 1),
+            }
+        )
+    rows = [
+        {"label": label, "values": {t: (series.get(t) or [0] * len(buckets))[i] for t in series}}
+        | {"total": totals[i]}
         for i, label in enumerate(buckets)
     ]
-    ticks = [
-        {"y": round(pad + inner_h - inner_h * k / 4, 1), "label": round(top * k / 4)}
-        for k in range(5)
-    ]
     return {
-        "width": width,
         "height": height,
-        "pad": pad,
         "bars": bars,
         "labels": labels,
-        "ticks": ticks,
+        "label_y": plot_bottom + 17,
+        "ticks": _ticks(top, lambda v: round(plot_bottom - inner_h * v / top, 1)),
+        "rows": rows,
+        "teams": [t for t in QUEUES if any(series.get(t) or [])],
         "empty": not any(totals),
     }
 
 
-def hbars(rows: list[dict], *, width: int = 640, row_h: int = 24, label_w: int = 260) -> dict:
-    """Horizontal bars: open and overdue tickets per establishment."""
-    top = max([r["open"] for r in rows] or [1])
-    inner = width - label_w - 60
+def hbars(rows: list[dict]) -> dict:
+    """Open and overdue tickets per establishment: bar lengths in % of the largest."""
+    top = max([r["open"] for r in rows] or [1]) or 1
     items = []
-    for i, row in enumerate(rows):
-        items.append(
-            {
-                **row,
-                "y": i * row_h,
-                "w_open": round(inner * row["open"] / top, 1),
-                "w_late": round(inner * row["overdue"] / top, 1),
-            }
-        )
-    return {
-        "width": width,
-        "height": max(len(rows), 1) * row_h,
-        "label_w": label_w,
-        "row_h": row_h,
-        "rows": items,
-    }
+    for row in rows:
+        w_open = round(100 * row["open"] / top, 2)
+        w_late = round(100 * row["overdue"] / top, 2)
+        gap = 1.0 if 0 < w_late < w_open else 0.0  # a white gap between the two parts
+        rest = max(w_open - w_late - gap, 0)
+        items.append({**row, "w_late": w_late, "x_rest": w_late + gap, "w_rest": rest})
+    return {"rows": items}

@@ -3,9 +3,11 @@
 import datetime as dt
 
 from flask import Flask
+from markupsafe import Markup
 
 from triage.config import get_settings
 from triage.models import Team
+from triage.web import labels
 
 SOURCE_LABELS = {
     "prefix": "préfixe",
@@ -81,7 +83,7 @@ def relative(value: dt.datetime | str | None, now: dt.datetime | None = None) ->
         return "à l'instant"
     for size, unit in ((86400 * 30, "mois"), (86400, "j"), (3600, "h"), (60, "min")):
         if span >= size:
-            text = f"{int(span // size)} {unit}"
+            text = f"{int(span // size)}\u00a0{unit}"  # "13 j" never split over two lines
             return f"il y a {text}" if seconds > 0 else f"dans {text}"
     return ""
 
@@ -102,6 +104,19 @@ def age_class(age: float) -> str:
     return "age-ok"
 
 
+def age_days(value: float) -> Markup:
+    """Whole days with a non-breaking space, so "14 j" never wraps."""
+    return Markup("%d&nbsp;j") % int(value)
+
+
+def itop_url(ticket) -> str | None:
+    """The ticket's page in iTop (ITOP_UI_URL, else ITOP_URL), or None when neither is set."""
+    itop_id = getattr(ticket, "itop_id", None)
+    if itop_id is None:
+        return None
+    return get_settings().itop_ticket_url(itop_id)
+
+
 def percent(value: float | None) -> str:
     """A share as a French percentage."""
     if value is None:
@@ -114,7 +129,7 @@ def duration(value) -> str:
     if isinstance(value, dt.timedelta):
         value = value.total_seconds() / 86400
     try:
-        return f"{float(value):.1f} j".replace(".", ",")
+        return f"{float(value):.1f}\u00a0j".replace(".", ",")  # never wraps
     except (TypeError, ValueError):
         return str(value)
 
@@ -134,4 +149,11 @@ def init_app(app: Flask) -> None:
         duration=duration,
         team_label=lambda team: TEAM_LABELS.get(team or "", team or "—"),
         role_label=lambda role: ROLE_LABELS.get(role, role),
+        age_days=age_days,
+        itop_url=itop_url,
+        status_label=labels.status_label,
+        actor_label=labels.actor_label,
+        decision_label=labels.decision_label,
+        outbox_label=labels.outbox_label,
+        job_outcome=labels.job_outcome,
     )

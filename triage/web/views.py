@@ -17,6 +17,7 @@ from triage.services.routing import classify
 from triage.services.teams import UnknownTeam
 from triage.services.users import authenticate
 from triage.web import bp
+from triage.web.labels import query_error
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def queue():
     try:
         query = ticket_service.parse_query(args, allow_triage_tab=True)
     except ticket_service.InvalidQuery as exc:
-        abort(400, str(exc))
+        abort(400, query_error(exc))  # the API keeps its English message; the page is French
     now = utcnow()
     settings = get_settings()
     session_db = get_session()
