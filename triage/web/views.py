@@ -153,6 +153,7 @@ def ticket(ref: str):
         data=ticket_service.ticket_to_dict(found, settings=get_settings(), now=now),
         history=ticket_service.history(session=session_db, ticket=found),
         escalations=ticket_service.escalations(session=session_db, ticket=found),
+        events=ticket_service.events(session=session_db, ticket=found),
         durations=ticket_service.team_durations(session=session_db, ticket=found, now=now),
         checklist=completeness(found),
         explanation=explanation,

@@ -1,6 +1,7 @@
 """The sandbox's searches: OQL SELECTs evaluated on the store, and REST keys (id, OQL, criteria)."""
 
 import difflib
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -77,8 +78,8 @@ def _compile(
     if kind == "like":
         regex = like_to_regex(node[2])
         return lambda obj: bool(regex.fullmatch(str(getter(obj)))) != node[3]
-    op, value = node[2], node[3]
-    return lambda obj: _compare(getter(obj), op, value)
+    compare = _comparator(node[2], node[3])
+    return lambda obj: compare(getter(obj))
 
 
 def _getter(
@@ -108,15 +109,28 @@ def _getter(
     return joined
 
 
-def _compare(left: Any, op: str, right: str) -> bool:
-    if left is None:
-        return False
-    a, b = str(left), str(right)
-    if a.lstrip("-").isdigit() and b.lstrip("-").isdigit():
-        x, y = int(a), int(b)
-    else:
-        x, y = a.casefold(), b.casefold()
-    return {"=": x == y, "!=": x != y, ">=": x >= y, "<=": x <= y, ">": x > y, "<": x < y}[op]
+_OPERATORS = {
+    "=": operator.eq, "!=": operator.ne, ">=": operator.ge,
+    "<=": operator.le, ">": operator.gt, "<": operator.lt,
+}
+
+
+def _comparator(op: str, right: str) -> Callable[[Any], bool]:
+    """``left <op> right`` as MySQL compares them: as integers when both are, else as text
+    ignoring case. Built once per query (it runs for every object)."""
+    apply, text = _OPERATORS[op], str(right)
+    numeric = int(text) if text.lstrip("-").isdigit() else None
+    folded = text.casefold()
+
+    def compare(left: Any) -> bool:
+        if left is None:
+            return False
+        value = str(left)
+        if numeric is not None and value.lstrip("-").isdigit():
+            return apply(int(value), numeric)
+        return apply(value.casefold(), folded)
+
+    return compare
 
 
 # --- keys ---------------------------------------------------------------------------------
