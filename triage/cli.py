@@ -283,6 +283,23 @@ def writeback_command() -> None:
         )
 
 
+@click.command("replay")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only tickets created on or after this day (YYYY-MM-DD).",
+)
+@with_appcontext
+def replay_command(since: dt.datetime | None) -> None:
+    """Route again, writing nothing, the tickets people dispatched in iTop; print agreement."""
+    from triage.services.replay import replay, replay_lines
+
+    run = replay(session=get_session(), settings=get_settings(), since=since and since.date())
+    for line in replay_lines(run):
+        click.echo(line)
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
@@ -352,6 +369,7 @@ COMMANDS = [
     *ROUTER_COMMANDS,
     escalate_command,
     writeback_command,
+    replay_command,
     scheduler_command,
     *ACCOUNT_COMMANDS,
 ]

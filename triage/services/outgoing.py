@@ -338,3 +338,27 @@ def counts_by_status(*, session: Session, model: type) -> dict[str, int]:
     for status, number in session.execute(query):
         counts[status] = int(number)
     return counts
+
+
+def problems(*, session: Session, model: type, limit: int = 20) -> list[Any]:
+    """The rows that need a person: refused, uncertain, or failing (newest first)."""
+    table = model.__table__
+    query = (
+        select(model)
+        .where(table.c.status.in_((REFUSED, UNCERTAIN, "failed")))
+        .order_by(table.c.id.desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def settle_uncertain(*, session: Session, model: type, row_id: int, delivered: bool,
+                     done: str) -> bool:
+    """An admin's decision on an uncertain row: it did arrive (``done``), or send it again."""
+    table = model.__table__
+    values = {"status": done} if delivered else {"status": "pending", "next_attempt_at": utcnow()}
+    result = session.execute(
+        sa.update(table).where(table.c.id == row_id, table.c.status == UNCERTAIN).values(**values)
+    )
+    session.commit()
+    return result.rowcount == 1

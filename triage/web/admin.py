@@ -10,10 +10,12 @@ from triage.api.health import jobs_status, sync_status
 from triage.auth import role_required
 from triage.config import get_settings
 from triage.db import get_session
-from triage.models import TEAMS, ApiToken, OutboxMessage, User
+from triage.models import TEAMS, ApiToken, ItopWrite, OutboxMessage, User
+from triage.services import outgoing
 from triage.services import retrain as retrain_service
 from triage.services import users as user_service
 from triage.services.outbox import outbox_counts
+from triage.services.replay import last_replay
 from triage.services.training import current_card
 from triage.web import bp
 from triage.web.filters import local_time
@@ -38,7 +40,16 @@ def _outbox(session) -> dict:
     latest = session.exec(
         select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(10)
     ).all()
-    return {"counts": counts, "latest": latest}
+    problems = outgoing.problems(session=session, model=OutboxMessage)
+    return {"counts": counts, "latest": latest, "problems": problems}
+
+
+def _itop_writes(session) -> dict:
+    counts = outgoing.counts_by_status(session=session, model=ItopWrite)
+    return {"counts": counts, "problems": outgoing.problems(session=session, model=ItopWrite)}
+
+
+QUEUE_MODELS = {"mail": (OutboxMessage, "sent"), "itop": (ItopWrite, "done")}
 
 
 def _scheduler_answers(jobs) -> bool:
@@ -63,6 +74,8 @@ def _render(new_token: str | None = None, token_owner: str | None = None):
         card_facts=card_facts(card) if card else [],
         card_error=card_error,
         outbox=_outbox(session),
+        itop_writes=_itop_writes(session),
+        replay=last_replay(session=session),
         retrain=retrain_service.retrain_status(session=session),
         new_token=new_token,
         token_owner=token_owner,
@@ -155,4 +168,34 @@ def admin_retrain():
         "Réentraînement demandé : le planificateur (triage scheduler) le lance dans la minute.",
         "success",
     )
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/admin/queue/<kind>/retry")
+@role_required("admin")
+def admin_queue_retry(kind: str):
+    """Retry the refused and failing e-mails (``mail``) or iTop writes (``itop``) now."""
+    if kind not in QUEUE_MODELS:
+        abort(404)
+    row_id = request.form.get("id", type=int)
+    count = outgoing.retry(
+        session=get_session(), model=QUEUE_MODELS[kind][0], ids=[row_id] if row_id else None
+    )
+    what = "courriel(s)" if kind == "mail" else "écriture(s) iTop"
+    flash(f"{count} {what} remis en file : ils partent au prochain passage.", "success")
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/admin/queue/<kind>/<int:row_id>/settle")
+@role_required("admin")
+def admin_queue_settle(kind: str, row_id: int):
+    """An uncertain message: it did arrive (``arrived=1``), or send it again."""
+    if kind not in QUEUE_MODELS:
+        abort(404)
+    model, done = QUEUE_MODELS[kind]
+    arrived = request.form.get("arrived") == "1"
+    if outgoing.settle_uncertain(
+        session=get_session(), model=model, row_id=row_id, delivered=arrived, done=done
+    ):
+        flash("Marqué comme reçu." if arrived else "Remis en file pour un nouvel envoi.", "success")
     return redirect(url_for("web.admin"))

@@ -41,7 +41,11 @@ OUTBOX_LABELS = {
     "pending": "en attente",
     "sending": "en cours d'envoi",
     "sent": "envoyé",
-    "failed": "en échec",
+    "done": "écrit dans iTop",
+    "failed": "en échec (nouvel essai prévu)",
+    "refused": "refusé (à relancer)",
+    "uncertain": "incertain (envoyé sans accusé de réception)",
+    "superseded": "dépassé (changé dans iTop entre-temps)",
 }
 # a job's stored outcome is "key=value, key=value" (triage.services.jobs): per job, in words
 OUTCOME_WORDS: dict[str, tuple[tuple[str, str, str], ...]] = {
