@@ -33,7 +33,7 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _stemmer():
-    import snowballstemmer  # only the stemmed model kinds need it
+    import snowballstemmer
 
     return snowballstemmer.stemmer("french")
 
