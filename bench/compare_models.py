@@ -1,7 +1,7 @@
 """The model comparison of docs/model.md: every kind, on the blind parts and in cross-validation.
 
 Run: ``.venv/bin/python bench/compare_models.py [--kinds svm,logreg] [--json out.json]``
-(about 10 minutes for every kind on the 2-core machine). For each model kind (and the text
+(about 20 minutes for every variant on the 2-core machine). For each model kind (and the text
 normalisation without its technical signals or person names, to measure what they bring):
 out-of-fold P(SI2C) on the corpus (5 folds by group, vocabulary refitted per fold), a final
 fit on the whole corpus, thresholds chosen on the blind VALIDATION part and the out-of-fold

@@ -116,13 +116,7 @@ def fit_router(
     card = {
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "kind": kind,
-        "data": {
-            "tickets": len(records),
-            "SI2C": int((labels == "SI2C").sum()),
-            "DRASI": int((labels == "DRASI").sum()),
-            "hash": corpus_hash(records),
-            "blind_skipped": skipped,
-        },
+        "data": _data_facts(records, labels, skipped),
         "thresholds": chosen,
     }
     routed = evaluate.summarize(records, route_outputs(records, oof, chosen))
@@ -132,6 +126,17 @@ def fit_router(
     )
     card["blind"] = blind_figures(pipeline, card)
     return pipeline, card
+
+
+def _data_facts(records: Sequence[dict], labels: np.ndarray, skipped: int) -> dict:
+    """What the model was trained on (for its card)."""
+    return {
+        "tickets": len(records),
+        "SI2C": int((labels == "SI2C").sum()),
+        "DRASI": int((labels == "DRASI").sum()),
+        "hash": corpus_hash(records),
+        "blind_skipped": skipped,
+    }
 
 
 def _train(records, labels, w, kinds, folds, quick, on_step) -> tuple[Pipeline, np.ndarray, dict]:

@@ -53,32 +53,22 @@ def decide(
     - no prefix: the model's team when its probability reaches ``threshold``, else no team
       (``UNASSIGNED``, ``needs_review``);
     - prefix and model disagree: the model's team when its probability reaches
-      ``override_threshold`` (source ``model``, ``requalify``), else no team: the ticket is
-      left to a human (``UNASSIGNED``) with ``requalify`` and ``needs_review``. Obeying a
-      prefix the text contradicts was the router's most frequent error on independent
-      tickets; an agent settles the disagreement instead.
+      ``override_threshold`` (source ``model``, ``requalify``), else no team: left to a human
+      with ``requalify`` and ``needs_review`` (obeying the prefix was the most frequent error).
 
-    ``suggestion`` is always the model's team. The confidence is the model's probability of
-    its team, combined with the prefix (Bayes, the prefix a witness right
-    ``prefix_reliability`` of the time) when both name the same team.
+    ``suggestion`` is the model's team; the confidence its probability, combined (Bayes,
+    ``prefix_reliability``) with the prefix when both name the same team.
     """
+    sure = model_proba >= threshold
     if prefix is None:
-        if model_proba >= threshold:
-            return Decision(
-                model_team, model_proba, "model", False, False, "contenu du ticket", model_team
-            )
-        return Decision(None, model_proba, "model", False, True, "modèle pas assez sûr", model_team)
+        reason = "contenu du ticket" if sure else "modèle pas assez sûr"
+        return Decision(
+            model_team if sure else None, model_proba, "model", False, not sure, reason, model_team
+        )
     if prefix == model_team:
         confidence = _combine(model_proba, True, prefix_reliability)
-        return Decision(
-            prefix,
-            confidence,
-            "prefix+model",
-            False,
-            False,
-            "préfixe confirmé par le contenu",
-            model_team,
-        )
+        reason = "préfixe confirmé par le contenu"
+        return Decision(prefix, confidence, "prefix+model", False, False, reason, model_team)
     if model_proba >= override_threshold:
         reason = f"préfixe {prefix} contredit par le contenu"
         return Decision(model_team, model_proba, "model", True, False, reason, model_team)
