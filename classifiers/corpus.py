@@ -13,11 +13,17 @@ Held-out fifth, reproducibly::
 import argparse
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# The blind set: tickets written apart from the corpus, never trained on (its README).
+BLIND_DIR = DATA_DIR / "blind"
+BLIND_PARTS = ("validation", "test")
+_BLIND_ID = re.compile(r"^blind[A-Z]-")
 TEAMS = ("SI2C", "DRASI")
 DEFAULT_SEED = "opale"
 FOLDS = 5
@@ -55,6 +61,38 @@ def load_corpus(paths: Iterable[Path | str] | None = None) -> list[dict]:
     for path in corpus_files() if paths is None else paths:
         records.extend(read_jsonl(path))
     return records
+
+
+def blind_part(name: str) -> list[dict]:
+    """One part of the blind set (``validation``: for choices; ``test``: for reports only)."""
+    if name not in BLIND_PARTS:
+        raise ValueError(f"unknown blind part {name!r}: expected one of {BLIND_PARTS}")
+    return list(read_jsonl(BLIND_DIR / f"{name}.jsonl"))
+
+
+def _text_hash(record: dict) -> str:
+    text = f"{(record.get('title') or '').strip()}\x1f{(record.get('description') or '').strip()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _blind_hashes() -> frozenset[str]:
+    """Text hashes of every blind ticket (empty when the blind files are not installed)."""
+    hashes = set()
+    for name in BLIND_PARTS:
+        path = BLIND_DIR / f"{name}.jsonl"
+        if path.is_file():
+            hashes.update(_text_hash(record) for record in read_jsonl(path))
+    return frozenset(hashes)
+
+
+def is_blind(record: dict) -> bool:
+    """A blind-set ticket, by its id or group (``blindA-``, ``blindB-``) or by its text."""
+    if _BLIND_ID.match(str(record.get("id") or "")) or _BLIND_ID.match(
+        str(record.get("group") or "")
+    ):
+        return True
+    return _text_hash(record) in _blind_hashes()
 
 
 def corpus_hash(records: Iterable[dict]) -> str:

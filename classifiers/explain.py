@@ -17,7 +17,9 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from classifiers.features import word_char_ngrams
-from classifiers.prefix import read_prefix
+from classifiers.persons import person_spans
+from classifiers.prefix import fold, read_prefix
+from classifiers.signals import signal_spans
 from classifiers.text import (
     ESTABLISHMENT,
     MAX_CHARS,
@@ -51,10 +53,12 @@ class _Token:
 
 
 def _surface(title: str, description: str) -> str:
-    """The text the model reads, before folding: links, addresses, UAI codes and
-    establishment names blanked (an establishment keeps its kind: "collège")."""
+    """The text the model reads, before folding: links, addresses, UAI codes, establishment
+    and person names blanked (an establishment keeps its kind: "collège")."""
     text = strip_html(f"{read_prefix(title or '').rest} . {(description or '')[:MAX_CHARS]}")
     text = ESTABLISHMENT.sub(lambda m: m.group("kind").ljust(len(m.group(0))), text)
+    for start, end in person_spans(text):
+        text = text[:start] + " " * (end - start) + text[end:]
     for pattern in SPAN_PLACEHOLDERS:
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     return text
@@ -86,13 +90,16 @@ def _contributions(weights: np.ndarray, names: np.ndarray, row, sign: float) -> 
 
 
 def _score_tokens(
-    tokens: list[_Token], maps: dict, char_range: tuple[int, int] | None
+    tokens: list[_Token], maps: dict, char_range: tuple[int, int] | None, word_key=None
 ) -> dict[tuple[int, int], float]:
-    """Give each token its share of unigrams and char n-grams; return bigram contributions."""
+    """Give each token its share of unigrams and char n-grams; return bigram contributions.
+
+    ``word_key``: how the word vectorizer reads a folded word (a stemmer), if not as is."""
     words = maps.get("word", {})
-    unigram_counts = Counter(t.key for t in tokens)
-    for token in tokens:
-        token.score += words.get(token.key, 0.0) / unigram_counts[token.key]
+    keys = [word_key(t.key) if word_key else t.key for t in tokens]
+    unigram_counts = Counter(keys)
+    for token, key in zip(tokens, keys, strict=True):
+        token.score += words.get(key, 0.0) / unigram_counts[key]
     if char_range is not None:
         chars = maps.get("char", {})
         low, high = char_range
@@ -100,13 +107,26 @@ def _score_tokens(
         counts = Counter(g for gs in grams for g in gs)
         for token, gs in zip(tokens, grams, strict=True):
             token.score += sum(chars.get(g, 0.0) / counts[g] for g in gs if g in chars)
-    pairs = Counter(f"{a.key} {b.key}" for a, b in pairwise(tokens))
+    pairs = Counter(f"{a} {b}" for a, b in pairwise(keys))
     links = {}
-    for i, (a, b) in enumerate(pairwise(tokens)):
-        pair = f"{a.key} {b.key}"
+    for i, (a, b) in enumerate(pairwise(keys)):
+        pair = f"{a} {b}"
         if pair in words:
             links[(i, i + 1)] = words[pair] / pairs[pair]
     return links
+
+
+def _score_signals(text: str, tokens: list[_Token], words: dict) -> None:
+    """Give a technical signal's weight (``_ora_``...) to the words that told it: the
+    placeholder is no word an agent reads, "ORA", "exception", "time-out" are."""
+    spans = signal_spans(fold(text))
+    matches = Counter(name for name, _, _ in spans)
+    for name, start, end in spans:
+        if name not in words:
+            continue
+        inside = [t for t in tokens if t.start < end and t.end > start and _showable(t)]
+        for token in inside:
+            token.score += words[name] / matches[name] / len(inside)
 
 
 def _phrases(text: str, tokens: list[_Token], links: dict) -> list[tuple[str, str, float]]:
@@ -140,7 +160,7 @@ def char_ngram_range(pipeline: Pipeline) -> tuple[int, int] | None:
     return tuple(vectorizers["char"].ngram_range) if "char" in vectorizers else None
 
 
-def explain_terms(
+def ranked_terms(
     *,
     weights: np.ndarray,
     names: np.ndarray,
@@ -149,17 +169,16 @@ def explain_terms(
     description: str,
     row,
     team: str,
-    k: int = 8,
-) -> list[list]:
-    """The words and phrases of the ticket that weighed most towards ``team``, heaviest first.
-
-    ``weights``: the linear weight of each feature towards SI2C; ``names``: the features'
-    names (``FeatureUnion.get_feature_names_out``); ``row``: the ticket's feature row.
-    """
+    word_key=None,
+) -> list[tuple[str, str, float]]:
+    """(surface, folded key, score towards ``team``) of the ticket's words, phrases and
+    technical signals, heaviest first (negative scores push towards the other team)."""
     sign = 1.0 if team == "SI2C" else -1.0
     text = _surface(title, description)
     tokens = _tokens(text)
-    links = _score_tokens(tokens, _contributions(weights, names, row, sign), char_range)
+    maps = _contributions(weights, names, row, sign)
+    links = _score_tokens(tokens, maps, char_range, word_key)
+    _score_signals(text, tokens, maps.get("word", {}))
     surfaces: dict[str, str] = {}
     totals: dict[str, float] = defaultdict(float)
     for token in tokens:
@@ -172,6 +191,11 @@ def explain_terms(
     ranked = [(surfaces[key], key, score) for key, score in totals.items()]
     ranked += _phrases(text, tokens, links)
     ranked.sort(key=lambda item: -item[2])
+    return ranked
+
+
+def top_terms(ranked: list[tuple[str, str, float]], k: int = 8) -> list[list]:
+    """The ``k`` heaviest positive terms, each word shown once ([term, weight] pairs)."""
     chosen, covered = [], set()
     for surface, key, score in ranked:
         if score <= 0 or len(chosen) >= k:
@@ -182,3 +206,21 @@ def explain_terms(
         covered |= words
         chosen.append([_display(surface), round(score, 4)])
     return chosen
+
+
+def explain_terms(*, k: int = 8, **ticket) -> list[list]:
+    """The words and phrases of the ticket that weighed most towards ``team``, heaviest first.
+
+    ``weights``: the linear weight of each feature towards SI2C; ``names``: the features'
+    names (``FeatureUnion.get_feature_names_out``); ``row``: the ticket's feature row.
+    """
+    return top_terms(ranked_terms(**ticket), k)
+
+
+def explain_both(*, k: int = 8, **ticket) -> list[list]:
+    """[term, weight, team] for the words pushing towards either team, heaviest first."""
+    ranked = ranked_terms(**{**ticket, "team": "SI2C"})
+    si2c = top_terms(ranked, k)
+    drasi = top_terms([(s, key, -score) for s, key, score in reversed(ranked)], k)
+    both = [[t, w, "SI2C"] for t, w in si2c] + [[t, w, "DRASI"] for t, w in drasi]
+    return sorted(both, key=lambda item: -item[1])[:k]

@@ -26,6 +26,7 @@ class Decision:
     requalify: bool  # the typed prefix is probably wrong
     needs_review: bool  # a human should look at it
     reason: str  # short French reason, shown to agents
+    suggestion: str | None = None  # the model's team (also when the ticket is left to a human)
 
 
 def _combine(p_team: float, prefix_says_team: bool, reliability: float) -> float:
@@ -52,35 +53,27 @@ def decide(
     - no prefix: the model's team when its probability reaches ``threshold``, else no team
       (``UNASSIGNED``, ``needs_review``);
     - prefix and model disagree: the model's team when its probability reaches
-      ``override_threshold`` (source ``model``, ``requalify``), else the prefix's team with
-      ``requalify`` and ``needs_review`` (source ``prefix``).
+      ``override_threshold`` (source ``model``, ``requalify``), else no team: left to a human
+      with ``requalify`` and ``needs_review`` (obeying the prefix was the most frequent error).
 
-    The confidence is the model's probability of the chosen team, combined with the prefix
-    (Bayes, the prefix a witness right ``prefix_reliability`` of the time) when the chosen
-    team is the prefix's.
+    ``suggestion`` is the model's team; the confidence its probability, combined (Bayes,
+    ``prefix_reliability``) with the prefix when both name the same team.
     """
+    sure = model_proba >= threshold
     if prefix is None:
-        if model_proba >= threshold:
-            return Decision(model_team, model_proba, "model", False, False, "contenu du ticket")
-        return Decision(None, model_proba, "model", False, True, "modèle pas assez sûr")
+        reason = "contenu du ticket" if sure else "modèle pas assez sûr"
+        return Decision(
+            model_team if sure else None, model_proba, "model", False, not sure, reason, model_team
+        )
     if prefix == model_team:
         confidence = _combine(model_proba, True, prefix_reliability)
-        return Decision(
-            prefix, confidence, "prefix+model", False, False, "préfixe confirmé par le contenu"
-        )
+        reason = "préfixe confirmé par le contenu"
+        return Decision(prefix, confidence, "prefix+model", False, False, reason, model_team)
     if model_proba >= override_threshold:
-        return Decision(
-            model_team,
-            model_proba,
-            "model",
-            True,
-            False,
-            f"préfixe {prefix} contredit par le contenu",
-        )
-    confidence = _combine(1.0 - model_proba, True, prefix_reliability)
-    return Decision(
-        prefix, confidence, "prefix", True, True, f"préfixe {prefix} mis en doute par le contenu"
-    )
+        reason = f"préfixe {prefix} contredit par le contenu"
+        return Decision(model_team, model_proba, "model", True, False, reason, model_team)
+    reason = f"préfixe {prefix} mis en doute par le contenu : laissé à un agent"
+    return Decision(None, model_proba, "model", True, True, reason, model_team)
 
 
 def decide_proba(

@@ -3,10 +3,11 @@
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import sklearn
 from sklearn.pipeline import Pipeline
 
-from classifiers.explain import char_ngram_range, explain_terms
-from classifiers.fastpath import linear_path
+from classifiers.explain import char_ngram_range, explain_both
+from classifiers.features import StemTokenizer, stem
 from classifiers.model import linear_weights
 from classifiers.policy import (
     DEFAULT_OVERRIDE_THRESHOLD,
@@ -18,17 +19,11 @@ from classifiers.policy import (
     decide_proba,
 )
 from classifiers.prefix import read_prefix
-from classifiers.text import model_text, text_after_prefix
+from classifiers.reasons import Explanation, sentence
+from classifiers.text import text_after_prefix
 
 CHUNK = 2000
-# Texts on which the fast prediction path must match scikit-learn (model texts: folded).
-PROBES = [
-    "",
-    "bonjour",
-    "connexion impossible page blanche erreur _num3_ sur arena, compte bloque",
-    "le mandat est rejete par l'agent comptable : dbm de recettes, cloture de l'exercice",
-    "habilitation adsi profil ordonnateur fm _num1_ bac a sable _uai_ _email_ _url_",
-]
+Ticket = tuple[str, str]  # (title, description)
 
 
 class Router:
@@ -61,9 +56,7 @@ class Router:
         )
         self.prefix_reliability = chosen.get("prefix_reliability", DEFAULT_PREFIX_RELIABILITY)
         self._si2c = list(pipeline.classes_).index("SI2C")
-        self._explaining: tuple | None = None
-        # scikit-learn's own path stays when the fast one does not give the same numbers
-        self._fast = linear_path(pipeline, PROBES)
+        self._explaining: dict | None = None
 
     @property
     def version(self) -> str:
@@ -71,17 +64,14 @@ class Router:
         return str(self.card.get("version", ""))
 
     def _matrix(self, texts: list[str]):
-        """Feature rows of model texts."""
-        if self._fast is not None:
-            return self._fast.features(texts)
-        return self.pipeline.named_steps["features"].transform(texts)
+        """Feature rows of model texts (the texts are ours: no finiteness check needed)."""
+        with sklearn.config_context(assume_finite=True):
+            return self.pipeline.named_steps["features"].transform(texts)
 
     def _p_si2c(self, matrix) -> np.ndarray:
         """P(SI2C) of feature rows."""
-        if self._fast is None:
+        with sklearn.config_context(assume_finite=True):
             return self.pipeline.named_steps["clf"].predict_proba(matrix)[:, self._si2c]
-        p_second = self._fast.proba(matrix)
-        return p_second if self._si2c == 1 else 1.0 - p_second
 
     def proba_si2c(self, texts: Sequence[str]) -> np.ndarray:
         """P(SI2C) of model texts, computed in chunks."""
@@ -91,18 +81,51 @@ class Router:
         ]
         return np.concatenate(parts) if parts else np.zeros(0)
 
-    def decide_many(self, tickets: Iterable[tuple[str, str]]) -> list[tuple[str | None, Decision]]:
-        """(prefix read, decision) for each (title, description)."""
-        tickets = list(tickets)
+    @staticmethod
+    def _read(tickets: list[Ticket]) -> tuple[list[str | None], list[str]]:
+        """The prefixes read and the model texts of (title, description) pairs."""
         readings = [read_prefix(title) for title, _ in tickets]
-        prefixes = [reading.team for reading in readings]
-        probas = self.proba_si2c(
-            [text_after_prefix(r.rest, d) for r, (_, d) in zip(readings, tickets, strict=True)]
-        )
+        texts = [text_after_prefix(r.rest, d) for r, (_, d) in zip(readings, tickets, strict=True)]
+        return [r.team for r in readings], texts
+
+    def decide_many(self, tickets: Iterable[Ticket]) -> list[tuple[str | None, Decision]]:
+        """(prefix read, decision) for each (title, description)."""
+        prefixes, texts = self._read(list(tickets))
+        probas = self.proba_si2c(texts)
         return [
             (prefix, self._decide(prefix, float(p)))
             for prefix, p in zip(prefixes, probas, strict=True)
         ]
+
+    def decide_explained_many(
+        self, tickets: Iterable[Ticket], *, k: int = 8
+    ) -> list[tuple[str | None, Decision, Explanation]]:
+        """(prefix read, decision, explanation) for each (title, description), in one pass:
+        each text is read and vectorised once, for the prediction and its explanation."""
+        tickets = list(tickets)
+        prefixes, texts = self._read(tickets)
+        answers = []
+        for start in range(0, len(tickets), CHUNK):
+            matrix = self._matrix(texts[start : start + CHUNK])
+            probas = self._p_si2c(matrix)
+            for offset, p in enumerate(probas):
+                i = start + offset
+                decision = self._decide(prefixes[i], float(p))
+                terms = self._terms(tickets[i], matrix[offset], k)
+                answers.append(
+                    (prefixes[i], decision, self._explanation(prefixes[i], decision, terms))
+                )
+        return answers
+
+    def _explanation(self, prefix: str | None, decision: Decision, terms: list) -> Explanation:
+        facts = {
+            "leaning": decision.suggestion or decision.team or "SI2C",
+            "confidence": round(float(decision.confidence), 4),
+            "threshold": self.threshold,
+            "override_threshold": self.override_threshold,
+            "terms": terms,
+        }
+        return Explanation(**facts, sentence=sentence(prefix=prefix, decision=decision, **facts))
 
     def _decide(self, prefix: str | None, p_si2c: float) -> Decision:
         return decide_proba(
@@ -115,59 +138,53 @@ class Router:
 
     def classify_many(self, items: Sequence[dict]) -> list[dict]:
         """``triage classify`` output lines for input objects (id, title, description)."""
-        decided = self.decide_many(
-            (str(item.get("title") or ""), str(item.get("description") or "")) for item in items
-        )
+        decided = self.decide_many(_pairs(items))
         return [
             output_line(item.get("id"), prefix, decision)
             for item, (prefix, decision) in zip(items, decided, strict=True)
         ]
 
-    def _explained(self) -> tuple[np.ndarray, np.ndarray, tuple[int, int] | None]:
-        """Feature weights, names and char n-gram range (computed once per model)."""
+    def _explaining_parts(self) -> dict:
+        """Feature weights, names, char n-gram range and word reading (once per model)."""
         if self._explaining is None:
-            names = self.pipeline.named_steps["features"].get_feature_names_out()
-            self._explaining = (
-                linear_weights(self.pipeline),
-                names,
-                char_ngram_range(self.pipeline),
-            )
+            features = self.pipeline.named_steps["features"]
+            words = dict(features.transformer_list).get("word")
+            stemmed = isinstance(getattr(words, "tokenizer", None), StemTokenizer)
+            self._explaining = {
+                "weights": linear_weights(self.pipeline),
+                "names": features.get_feature_names_out(),
+                "char_range": char_ngram_range(self.pipeline),
+                "word_key": stem if stemmed else None,
+            }
         return self._explaining
 
-    def explain(self, title: str, description: str, team: str, *, k: int = 8) -> list[list]:
-        """The ticket's words and phrases that weighed most towards ``team``, heaviest first."""
-        row = self._matrix([model_text(title, description)])
-        return self._explain_row(title, description, row, team, k)
-
-    def _explain_row(self, title: str, description: str, row, team: str, k: int) -> list[list]:
-        weights, names, char_range = self._explained()
-        return explain_terms(
-            weights=weights,
-            names=names,
-            char_range=char_range,
-            title=title,
-            description=description,
-            row=row,
-            team=team,
-            k=k,
+    def _terms(self, ticket: Ticket, row, k: int) -> list[list]:
+        title, description = ticket
+        return explain_both(
+            **self._explaining_parts(), title=title, description=description, row=row, k=k
         )
 
     def classify_explained(self, item: dict, *, k: int = 8) -> dict:
-        """One ``triage classify`` line plus its ``explanation`` (the text read once)."""
-        title, description = str(item.get("title") or ""), str(item.get("description") or "")
-        reading = read_prefix(title)
-        row = self._matrix([text_after_prefix(reading.rest, description)])
-        p = float(self._p_si2c(row)[0])
-        decision = self._decide(reading.team, p)
-        line = output_line(item.get("id"), reading.team, decision)
-        # left to a human: still say what the model leaned on
-        team = decision.team or ("SI2C" if p >= 0.5 else "DRASI")
-        line["explanation"] = self._explain_row(title, description, row, team, k)
+        """One ``triage classify`` line plus its explanation (the text read once):
+        ``explanation`` ([term, weight] towards the team, or the model's leaning when left to
+        a human), ``explanation_teams`` ([term, weight, team] both ways) and ``reason``."""
+        [(prefix, decision, explained)] = self.decide_explained_many(_pairs([item]), k=k)
+        line = output_line(item.get("id"), prefix, decision)
+        line["explanation"] = explained.pairs(decision.team or explained.leaning)
+        line["explanation_teams"] = explained.terms
+        line["reason"] = explained.sentence
+        line["threshold"] = self.threshold
+        line["override_threshold"] = self.override_threshold
         return line
 
 
+def _pairs(items: Iterable[dict]) -> list[Ticket]:
+    return [(str(i.get("title") or ""), str(i.get("description") or "")) for i in items]
+
+
 def output_line(ticket_id, prefix: str | None, decision: Decision) -> dict:
-    """One ``triage classify`` line (the interface's exact keys)."""
+    """One ``triage classify`` line (the interface's keys, plus the model's suggestion and
+    ``needs_review``)."""
     return {
         "id": ticket_id,
         "team": decision.team,
@@ -175,4 +192,6 @@ def output_line(ticket_id, prefix: str | None, decision: Decision) -> dict:
         "prefix": prefix,
         "requalify": decision.requalify,
         "source": decision.source,
+        "suggestion": decision.suggestion,
+        "needs_review": decision.needs_review,
     }

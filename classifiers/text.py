@@ -11,7 +11,9 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+from classifiers.persons import persons
 from classifiers.prefix import read_prefix
+from classifiers.signals import technical_signals
 
 _HTML_HINT = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z]+;|&#\d+;")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -44,7 +46,7 @@ _DIGIT = re.compile(r"\d")
 # Pasted logs and mail threads add little after the first screenful and cost time.
 MAX_CHARS = 3000
 # Bump whenever normalize() changes what the model sees: cards of other versions are refused.
-TEXT_VERSION = 2
+TEXT_VERSION = 3  # 3: person names as _personne_, technical signals as placeholders
 _BLOCK_TAGS = frozenset(("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "pre"))
 _SKIPPED_TAGS = frozenset(("script", "style"))
 
@@ -61,17 +63,17 @@ class _TextParser(HTMLParser):
         if tag in _SKIPPED_TAGS:
             self._skip += 1
         elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self.parts.append("\n")
 
     def handle_startendtag(self, tag: str, attrs) -> None:
         if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIPPED_TAGS and self._skip:
             self._skip -= 1
         elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
@@ -79,14 +81,14 @@ class _TextParser(HTMLParser):
 
 
 def strip_html(text: str) -> str:
-    """Plain text of an HTML fragment (the standard library's parser, tolerant of bad HTML);
-    text without markup is kept as is."""
+    """Plain text of an HTML fragment (the standard library's parser, tolerant of bad HTML;
+    blocks end lines, as signatures need); text without markup is kept as is."""
     if not text or not _HTML_HINT.search(text):
         return text or ""
     parser = _TextParser()
     parser.feed(text)
     parser.close()
-    return " ".join(parser.parts)
+    return "".join(parser.parts)
 
 
 def fold_accents(text: str) -> str:
@@ -126,9 +128,14 @@ def placeholders(text: str) -> str:
     return _NUMBER.sub(_number, text)
 
 
-def normalize(text: str) -> str:
-    """HTML-free, folded, placeholder text with single spaces (establishments as ``_etab_``)."""
-    text = placeholders(fold_accents(establishments(strip_html(text))))
+def normalize(text: str, *, signals: bool = True, names: bool = True) -> str:
+    """HTML-free, folded, placeholder text with single spaces (establishments as ``_etab_``,
+    person names as ``_personne_``, technical signals marked: ``classifiers.signals``).
+
+    ``signals`` and ``names`` exist to measure what each step brings (``bench/``)."""
+    text = establishments(strip_html(text))
+    text = fold_accents(persons(text) if names else text)
+    text = placeholders(technical_signals(text) if signals else text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-KEYS = {"id", "team", "confidence", "prefix", "requalify", "source"}
+KEYS = {"id", "team", "confidence", "prefix", "requalify", "source", "suggestion", "needs_review"}
 
 
 @pytest.fixture
@@ -138,3 +138,33 @@ def test_train_excluding_a_held_out_file_then_evaluate_it(app, runner, tmp_path,
     assert report["held_out"] is True
     assert report["router"]["n"] == report["prefix_only"]["n"] == len(held)
     assert report["prefix_only"]["wrong_prefix"]["caught"] in (0.0, None)
+
+
+def test_evaluate_reports_by_team_prefix_state_and_difficulty(app, runner):
+    from classifiers.corpus import BLIND_DIR
+
+    path = BLIND_DIR / "validation.jsonl"
+    result = runner.invoke(args=["evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    for label in (
+        "right when routed",
+        "wrong prefixes caught",
+        "DRASI right when routed",
+        "by team",
+        "by prefix",
+        "by difficulty",
+        "hard",
+        "normal",
+        "left to a human",
+    ):
+        assert label in result.output, label
+    report = json.loads(runner.invoke(args=["evaluate", "--json", str(path)]).output)
+    router = report["router"]
+    assert set(router["by_team"]) == {"SI2C", "DRASI"}
+    assert set(router["by_prefix"]) == {"none", "right", "wrong"}
+    assert set(router["by_difficulty"]) == {"hard", "normal"}
+    assert sum(g["n"] for g in router["by_prefix"].values()) == router["n"]
+    wrong = router["wrong_prefix"]
+    # caught = not sent to the prefixed team: rerouted right, or left to a human
+    assert wrong["caught"] == pytest.approx(wrong["rerouted"] + wrong["left_to_human"], abs=1e-3)
+    assert report["prefix_only"]["wrong_prefix"]["caught"] == 0.0

@@ -52,12 +52,22 @@ def test_disagreement_with_a_very_sure_model_overrides_the_prefix():
     assert "SI2C" in d.reason
 
 
-def test_disagreement_with_an_unsure_model_keeps_the_prefix_for_review():
+def test_disagreement_with_an_unsure_model_goes_to_a_human():
     d = decide(
         prefix="DRASI", model_team="SI2C", model_proba=0.85, threshold=T, override_threshold=O9
     )
-    assert (d.team, d.source, d.requalify, d.needs_review) == ("DRASI", "prefix", True, True)
-    assert d.confidence < 0.75  # less sure than an unchallenged prefix
+    # not sent to the prefixed team: left to an agent, with the model's suggestion
+    assert (d.team, d.source, d.requalify, d.needs_review) == (None, "model", True, True)
+    assert d.suggestion == "SI2C"
+    assert d.confidence == pytest.approx(0.85)
+    assert "DRASI" in d.reason and "agent" in d.reason
+
+
+def test_every_decision_carries_the_models_suggestion():
+    for prefix in (None, "SI2C", "DRASI"):
+        for p in (0.05, 0.4, 0.6, 0.97):
+            d = decide_proba(prefix=prefix, proba_si2c=p, threshold=T, override_threshold=O9)
+            assert d.suggestion == ("SI2C" if p >= 0.5 else "DRASI")
 
 
 def test_override_threshold_is_a_parameter():
@@ -93,8 +103,12 @@ def test_every_decision_is_consistent(prefix, p, threshold, override, reliabilit
     assert d.team in {prefix, model_team, None}
     assert d.source in {"prefix", "model", "prefix+model"}
     assert d.requalify == (prefix is not None and prefix != model_team)
-    if prefix is not None:
-        assert d.team is not None  # a typed prefix always gets a team
+    if prefix is not None and d.team is not None:
+        assert d.team == prefix or d.team == model_team
+    if prefix is not None and prefix != model_team:
+        # never obeyed against the text: overridden when very sure, else left to a human
+        assert d.team == (model_team if max(p, 1 - p) >= override else None)
     if d.team is None:
         assert d.needs_review
+    assert d.suggestion == model_team
     assert d.reason

@@ -87,18 +87,22 @@ def test_an_unsure_model_leaves_the_ticket_unassigned_for_review(app, session, t
     assert _decisions(session, ticket) == []
 
 
-def test_a_disputed_prefix_is_kept_for_review_below_the_override_threshold(
+def test_a_disputed_prefix_goes_to_a_human_below_the_override_threshold(
     app, session, ticket_factory
 ):
     settings = replace_settings(app, router_override_threshold=1.01)  # never override a prefix
     title = "SI2C - connexion impossible, compte bloqué"
     description = "Mot de passe refusé, compte bloqué, page de connexion ARENA en erreur."
-    line = classify(settings=settings, title=title, description=description)
+    line = classify(settings=settings, title=title, description=description, explain=True)
+    assert line["requalify"] and line["suggestion"] == "DRASI"  # the text says DRASI
     ticket = ticket_factory(title=title, description=description)
-    route_ticket(session=session, ticket=ticket, settings=settings)
-    assert ticket.team == "SI2C"  # the prefix's team, whatever the model thinks
-    assert ticket.requalify_suggested == line["requalify"]
-    assert ticket.needs_review == line["requalify"]
+    assert route_ticket(session=session, ticket=ticket, settings=settings) is None
+    session.commit()
+    # not obeyed: left to an agent ("à trier") with the model's suggestion and a flag
+    assert line["team"] is None and ticket.team == "UNASSIGNED" and ticket.team_source is None
+    assert ticket.prefix == "SI2C" and ticket.requalify_suggested and ticket.needs_review
+    assert _decisions(session, ticket) == []
+    assert "laissé à un agent" in line["reason"] and "SI2C" in line["reason"]
 
 
 def _whole_words_of(term: str, text: str) -> bool:

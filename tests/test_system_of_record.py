@@ -47,13 +47,14 @@ def test_router_decisions_reach_itop_with_a_readable_log_entry(itop_sandbox, ito
         in_itop = store.objects["UserRequest"][itop_id]
         assert ticket.team == team and in_itop["team_name"] == team
         entry = in_itop["private_log"]["entries"][-1]
-        assert entry["message"].startswith(f"triage : ticket confié à l'équipe {team}, d'après ")
+        assert entry["message"].startswith(f"triage : ticket confié à l'équipe {team}. ")
         assert "confiance" in entry["message"]
         assert entry["user_login"]  # written by the REST account, as text
     prefixed = store.objects["UserRequest"][8]["private_log"]["entries"][-1]["message"]
-    assert "préfixe « DRASI » du titre, confirmé par le contenu" in prefixed
+    assert "Préfixe DRASI confirmé par le contenu" in prefixed
     by_model = store.objects["UserRequest"][unprefixed]["private_log"]["entries"][-1]["message"]
-    assert "sans préfixe dans le titre" in by_model and "Mots qui ont pesé" in by_model
+    assert "Le modèle attribue le ticket à DRASI" in by_model
+    assert "Mots en faveur de DRASI : « " in by_model
     assert ticket_of(session, unprefixed).explanation  # stored when it was routed
 
     # our own writes come back with the next poll: no new decision, nothing queued

@@ -55,3 +55,68 @@ def test_an_explanation_never_reads_an_establishment_name():
     assert surface.split() == ["accès", ".", "Bonjour,", "au", "collège", "je", "suis", "bloqué"]
     assert surface.index("je suis") == len("accès . Bonjour, au collège Marie Curie de Mouy ")
     assert {"suis", "rien", "moment", "minutes", "bonjour"} <= STOPWORDS
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        ("Bonjour Mme Kerbrat, le mandat est rejeté", "kerbrat", "mandat"),
+        ("Merci\nSandrine Kerbrat\nAdjointe gestionnaire", "kerbrat", "adjointe"),
+        ("Cordialement,\nAlix Tanguy", "tanguy", "cordialement"),
+        ("<p>Cordialement,<br>Patricia Lemoine<br>Formatrice</p>", "lemoine", "formatrice"),
+        ("je suis Jean-Pierre MARTIN, agent comptable", "martin", "comptable"),
+        ("Bonjour Karine, la DBM passe", "karine", "dbm"),
+        ("merci d'avance.\nThérèse Lamotte, AC, lycée", "lamotte", "ac"),
+        ("4 rue de la Bourse 69002 Lyon", "lyon", "bourse"),
+    ],
+)
+def test_person_names_and_towns_are_no_evidence(text, gone, kept):
+    normalized = normalize(text)
+    assert gone not in normalized, normalized
+    assert kept in normalized
+    assert "_personne_" in normalized or "_ville_" in normalized
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Le Compte Financier ne sort pas", "Merci de me rappeler", "Monsieur le Principal a signé"],
+)
+def test_ordinary_capitalised_words_are_not_names(text):
+    assert "_personne_" not in normalize(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [
+        ("impossible de valider le mandat : ORA-01403 aucune donnée", "_ora_"),
+        ("ora-12170 à la connexion", "_ora_"),
+        ("java.lang.NullPointerException au calcul", "_exception_"),
+        ("message StackOverflowError sur les amortissements", "_exception_"),
+        ("erreur 500 sur la page des mandats", "_http_server_"),
+        ("502 Bad Gateway", "_http_server_"),
+        ("HTTP 404 en ouvrant l'état", "_http_client_"),
+        ("time-out à l'export", "_timeout_"),
+        ("délai d'attente dépassé", "_timeout_"),
+        ("Accès refusé à la balance", "_droits_"),
+        ("droits insuffisants pour cette action", "_droits_"),
+        ("une erreur technique est survenue", "_errtech_"),
+    ],
+)
+def test_technical_signals_become_placeholders_beside_their_words(text, placeholder):
+    normalized = normalize(text)
+    assert placeholder in normalized.split()
+    # beside the words, which stay: without the signals, the same text minus the placeholder
+    assert normalize(text, signals=False).split() == [
+        w for w in normalized.split() if not w.startswith("_") or w.startswith("_num")
+    ]
+
+
+def test_business_words_raise_no_technical_signal():
+    text = "La DBM est refusée : le montant dépasse les crédits ouverts, erreur d'imputation"
+    assert not any(p in normalize(text) for p in ("_ora_", "_exception_", "_http", "_errtech_"))
+
+
+def test_an_explanation_never_reads_a_person_name():
+    surface = _surface("Mandat rejeté", "Bonjour,\nle mandat est rejeté.\nMerci\nSandrine Kerbrat")
+    assert "Sandrine" not in surface and "Kerbrat" not in surface
+    assert "mandat" in surface

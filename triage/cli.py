@@ -203,7 +203,7 @@ def train_command(exclude_file: str | None, quiet: bool) -> None:
 @with_appcontext
 def evaluate_command(file: str, as_json: bool) -> None:
     """Measure the router (and prefix-only routing) on labelled JSON lines."""
-    from classifiers.evaluate import format_report
+    from classifiers.report import format_report
     from triage.services.training import evaluate_file
 
     report = evaluate_file(settings=get_settings(), path=file)

@@ -115,8 +115,8 @@ class Ticket(SQLModel, table=True):
     # out of the backlog: "left_service" (moved to another iTop service) or "deleted"
     gone: str | None = Field(default=None, max_length=16)
     gone_at: dt.datetime | None = _time()
-    # the router's explanation, stored when it routed: [[term, weight], ...]
-    explanation: list | None = Field(default=None, sa_type=sa.JSON)
+    # the router's explanation, stored when it routed (classifiers.reasons.Explanation)
+    explanation: dict | None = Field(default=None, sa_type=sa.JSON)
 
 
 GONE_REASONS: tuple[str, ...] = ("left_service", "deleted")

@@ -1,5 +1,6 @@
 """Routing of new tickets and the ``classify`` service (prefix reader + model + policy)."""
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
@@ -11,6 +12,7 @@ from classifiers.corpus import CorpusError
 from classifiers.model import ModelError
 from classifiers.policy import Decision
 from classifiers.prefix import read_prefix
+from classifiers.reasons import Explanation
 from classifiers.text import strip_html
 from triage.config import Settings
 from triage.models import RoutingDecision, Team, Ticket, utcnow
@@ -25,14 +27,12 @@ BATCH = 2000
 
 @dataclass(frozen=True)
 class Routed:
-    """The router's answer for one ticket: prefix read, decision, model, what weighed."""
+    """The router's answer for one ticket: prefix read, decision, model, and why."""
 
     prefix: str | None
     decision: Decision
     version: str | None = None
-    explanation: list | None = None  # [[term, weight], ...] towards the chosen team
-    threshold: float | None = None
-    override_threshold: float | None = None
+    explanation: Explanation | None = None
 
 
 def _decide_many(settings: Settings, texts: list[tuple[str, str]]) -> list[Routed]:
@@ -45,16 +45,10 @@ def _decide_many(settings: Settings, texts: list[tuple[str, str]]) -> list[Route
         # a missing model must not stop the ingest: fall back to today's prefix routing
         log.error("router unavailable, routing by prefix only: %s", exc)
         return [_prefix_only(title) for title, _ in texts]
-    answers = []
-    for (title, description), (prefix, decision) in zip(
-        texts, router.decide_many(texts), strict=True
-    ):
-        words = router.explain(title, description, decision.team) if decision.team else None
-        answers.append(
-            Routed(prefix, decision, router.version, words, router.threshold,
-                   router.override_threshold)
-        )
-    return answers
+    return [
+        Routed(prefix, decision, router.version, explanation)
+        for prefix, decision, explanation in router.decide_explained_many(texts)
+    ]
 
 
 def _prefix_only(title: str) -> Routed:
@@ -106,7 +100,7 @@ def _apply(
     ticket.needs_review = decision.needs_review
     ticket.requalify_suggested = decision.requalify
     ticket.routed_at = utcnow()
-    ticket.explanation = routed.explanation
+    ticket.explanation = stored_explanation(routed.explanation)
     if decision.team is None:
         session.add(ticket)
         return None
@@ -131,32 +125,33 @@ def _apply(
     return recorded
 
 
-def _percent(value: float | None) -> str:
-    return "?" if value is None else f"{round(value * 100)} %"
+def stored_explanation(explanation: Explanation | None) -> dict | None:
+    """What a ticket keeps of its routing explanation (JSON): the sentence and the facts."""
+    return dataclasses.asdict(explanation) if explanation is not None else None
 
 
 def routing_log_entry(routed: Routed, settings: Settings) -> str:
     """The French private-log entry of a router decision: what decided, how sure, which words."""
     decision = routed.decision
     team = settings.itop_team_of_queue(decision.team) or decision.team
-    sure = f"confiance {_percent(decision.confidence)}"
-    if decision.source == "prefix+model":
-        why = f"d'après le préfixe « {routed.prefix} » du titre, confirmé par le contenu ({sure})"
-    elif decision.source == "model" and routed.prefix:
-        why = (
-            f"d'après le contenu, qui contredit le préfixe « {routed.prefix} » du titre ({sure}, "
-            f"seuil pour contredire un préfixe {_percent(routed.override_threshold)})"
+    why = routed.explanation.sentence if routed.explanation else decision.reason
+    return f"triage : ticket confié à l'équipe {team}. {why}".strip()
+
+
+def explanation_of(*, ticket: Ticket, settings: Settings) -> tuple[dict | None, str | None]:
+    """How the router reads a ticket, for its page: the explanation stored when it was routed,
+    else the model's reading now (never building a model); or why there is none."""
+    if ticket.explanation:
+        return {**ticket.explanation, "stored": True}, None
+    try:
+        line = classify(
+            settings=settings, title=ticket.title, description=ticket.description, explain=True
         )
-    elif decision.source == "model":
-        threshold = _percent(routed.threshold)
-        why = f"d'après le contenu, sans préfixe dans le titre ({sure}, seuil {threshold})"
-    else:
-        why = f"d'après le préfixe « {routed.prefix} » du titre ({decision.reason})"
-    text = f"triage : ticket confié à l'équipe {team}, {why}."
-    words = [str(term) for term, *_ in (routed.explanation or [])[:6]]
-    if words:
-        text += " Mots qui ont pesé : " + ", ".join(words) + "."
-    return text
+    except Exception as exc:  # noqa: BLE001 - e.g. no model trained: the page still shows
+        log.warning("classify failed for %s: %s", ticket.ref, exc)
+        return None, "Le classifieur n'a pas pu lire ce ticket (modèle absent ?)."
+    terms = line.get("explanation_teams") or []
+    return {"sentence": line.get("reason", ""), "terms": terms, "stored": False}, None
 
 
 def route_ticket(*, session: Session, ticket: Ticket, settings: Settings) -> RoutingDecision | None:
@@ -165,8 +160,9 @@ def route_ticket(*, session: Session, ticket: Ticket, settings: Settings) -> Rou
 
 
 def classify(*, settings: Settings, title: str, description: str, explain: bool = False) -> dict:
-    """One ``triage classify`` line for a ticket, with ``explanation`` when asked."""
-    router = get_router(settings)
+    """One ``triage classify`` line for a ticket, with ``explanation`` when asked (for the
+    web and the API: a missing model is an error, never built inside a request)."""
+    router = get_router(settings, build=False)
     item = {"id": None, "title": title, "description": description}
     return router.classify_explained(item) if explain else router.classify_many([item])[0]
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from classifiers.corpus import corpus_hash, load_corpus, read_jsonl
 from classifiers.evaluate import prefix_only_outputs, summarize
-from classifiers.fitting import fit_router
+from classifiers.fitting import fit_router, without_blind
 from classifiers.model import KINDS, ModelError, list_cards, load_model, read_card, save_model
 from classifiers.router import Router
 from classifiers.text import normalize, strip_html
@@ -113,7 +113,13 @@ def train(
     agents = agent_records(session=session)
     excluded = list(read_jsonl(exclude_file)) if exclude_file else []
     records, weights = training_set(corpus, agents, excluded)
-    data = {"corpus": sum(w == 1.0 for w in weights), "agents": sum(w != 1.0 for w in weights)}
+    # the blind set is never trained on, even when the corpus files point at it
+    records, weights, skipped = without_blind(records, weights)
+    data = {
+        "corpus": sum(w == 1.0 for w in weights),
+        "agents": sum(w != 1.0 for w in weights),
+        "blind_skipped": skipped,
+    }
     if excluded:
         data["excluded"] = {
             "file": Path(exclude_file).name,

@@ -7,6 +7,7 @@ from triage.web.filters import local_time, relative
 
 KIND_LABELS = {
     "svm": "SVM linéaire calibré",
+    "svm+stem": "SVM linéaire calibré (mots racinisés)",
     "logreg": "Régression logistique",
 }
 

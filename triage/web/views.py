@@ -13,7 +13,7 @@ from triage.models import QUEUES, TEAMS, Team, utcnow
 from triage.services import tickets as ticket_service
 from triage.services.completeness import completeness
 from triage.services.requalify import can_requalify, requalify
-from triage.services.routing import classify
+from triage.services.routing import explanation_of
 from triage.services.teams import UnknownTeam
 from triage.services.users import authenticate
 from triage.web import bp
@@ -123,21 +123,6 @@ def queue():
     )
 
 
-def _explain(ticket) -> tuple[dict | None, str | None]:
-    """The router's reading of the ticket, or why it cannot be shown."""
-    try:
-        result = classify(
-            settings=get_settings(),
-            title=ticket.title,
-            description=ticket.description,
-            explain=True,
-        )
-    except Exception as exc:  # noqa: BLE001 - e.g. no model trained: the page still shows
-        log.warning("classify failed for %s: %s", ticket.ref, exc)
-        return None, "Le classifieur n'a pas pu lire ce ticket (modèle absent ?)."
-    return dict(result), None
-
-
 @bp.get("/tickets/<ref>")
 def ticket(ref: str):
     """A ticket: description, routing and explanation, completeness, history, requalify."""
@@ -146,7 +131,7 @@ def ticket(ref: str):
     if found is None:
         abort(404)
     now = utcnow()
-    explanation, explain_error = _explain(found)
+    explanation, explain_error = explanation_of(ticket=found, settings=get_settings())
     return render_template(
         "ticket.html",
         ticket=found,
