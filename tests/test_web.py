@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from tests.plugins.factories import make_ticket, seed_backlog
+from triage.config import replace_settings
 from triage.models import BacklogSnapshot, RoutingDecision, User, utcnow
 from triage.services import dashboard
 from triage.services.completeness import completeness
@@ -113,14 +114,14 @@ def test_itop_links_on_the_queue_and_the_ticket(client_as, ticket_factory, app):
     client = client_as("agent_drasi")
     assert 'class="itop"' not in text(client.get("/"))  # no iTop URL: no link
     assert 'id="itop-link"' not in text(client.get("/tickets/R-L"))
-    app.config["ITOP_URL"] = "https://itop.example.org/itop/"
+    replace_settings(app, itop_url="https://itop.example.org/itop/")
     link = ITOP_LINK.format(base="https://itop.example.org/itop", id=4242)
     queue = text(client.get("/"))
     assert (
         f'<a class="itop" href="{link}" target="_blank" rel="noopener noreferrer" '
         'aria-label="Ouvrir R-L dans iTop (nouvel onglet)">' in queue
     )
-    app.config["ITOP_UI_URL"] = "https://support.example.org"  # wins over ITOP_URL
+    replace_settings(app, itop_ui_url="https://support.example.org")  # wins over ITOP_URL
     page = text(client.get("/tickets/R-L"))
     link = ITOP_LINK.format(base="https://support.example.org", id=4242)
     assert f'id="itop-link" class="button" href="{link}" target="_blank"' in page
