@@ -128,7 +128,9 @@ def prepare(args, folder: Path) -> dict:
 
     app = create_app(config_for(url, str(folder), secret))
     facts["app"] = app
-    facts["accounts"] = load.accounts(app, desk=True)
+    clock = time.perf_counter()
+    facts["accounts"] = load.accounts(app)
+    progress(f"bench accounts and tokens made in {time.perf_counter() - clock:.1f} s")
     if marker is None:
         load.write_marker(engine, shape, started)
     facts["data"] = data_facts(engine)
@@ -276,7 +278,10 @@ def main(argv=None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="triage-scale-"))
     try:
         facts = prepare(args, folder)
+        clock = time.perf_counter()
         server = serve.start_gunicorn(facts["env"], folder / "gunicorn.log", workers=args.workers)
+        progress(f"gunicorn -w {args.workers} answers on {server.url} after "
+                 f"{time.perf_counter() - clock:.1f} s")
         try:
             http = measure_http(args, facts, server)
         finally:

@@ -175,7 +175,23 @@ def fixed_rows(as_of: dt.datetime, years: int, rng: random.Random) -> dict[str, 
         "last_error_at": as_of - dt.timedelta(days=3, hours=2),
         "last_fetched": 14, "last_created": 3, "last_updated": 11,
     }
-    return {"jobrun": jobs, "syncstate": [sync]}
+    return {"jobrun": jobs, "syncstate": [sync], "user": desk_users(as_of, years, rng)}
+
+
+def desk_users(as_of: dt.datetime, years: int, rng: random.Random) -> list[dict]:
+    """The desk's own accounts (the logins of the agents' decisions), as the admin page lists
+    them. They never sign in here: an empty password hash, which matches no password."""
+    rows = []
+    people = [(team, name) for team, names in dataset.DESK.items() for name in names]
+    for ident, (team, name) in enumerate(people, start=1):
+        created = as_of - dt.timedelta(days=rng.uniform(30, 365 * years))
+        rows.append({
+            "id": ident, "login": dataset.login_of(name), "password_hash": "", "role": "agent",
+            "team": team, "active": True, "created_at": created,
+            "last_login_at": as_of - dt.timedelta(hours=rng.uniform(1, 72)),
+            "failed_logins": 0, "locked_until": None,
+        })
+    return rows
 
 
 def marker_row(shape: Shape, started: dt.datetime) -> dict:
@@ -240,14 +256,13 @@ BENCH_ACCOUNTS = {  # login -> (role, team)
 }
 
 
-def accounts(app, *, desk: bool) -> dict[str, dict]:
+def accounts(app) -> dict[str, dict]:
     """The bench's accounts, made afresh with the app's services (same hashing), each with a
-    new password and API token; with ``desk``, the desk's agents too (the admin page lists
-    them)."""
+    new password and API token."""
     import secrets
 
     from triage.db import get_session
-    from triage.services.users import create_token, create_user, get_user
+    from triage.services.users import create_token, create_user
 
     made = {}
     with app.app_context():
@@ -267,15 +282,4 @@ def accounts(app, *, desk: bool) -> dict[str, dict]:
                                team=team)
             token = create_token(session=session, user=user, name="scale benchmark")
             made[login] = {"password": password, "token": token, "role": role, "team": team}
-        if desk:
-            for team, names in dataset.DESK.items():
-                for name in names:
-                    login = dataset.login_of(name)
-                    if get_user(session=session, login=login) is None:
-                        create_user(session=session, login=login, role="agent", team=team,
-                                    password=secrets.token_urlsafe(16))
-            for role, login in (("supervisor", "m.girault"), ("admin", "admin")):
-                if get_user(session=session, login=login) is None:
-                    create_user(session=session, login=login, role=role,
-                                password=secrets.token_urlsafe(16))
     return made
