@@ -85,6 +85,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--workers", type=int, default=2, help="gunicorn workers")
     add("--model-dir", help="copy this router model folder instead of training one")
     add("--explain", action="store_true", help="print the plans of the services' SQL")
+    add("--explain-only", action="store_true",
+        help="load (or reuse), print the plans and the services' times, measure nothing")
     add("--keep", action="store_true", help="keep the temporary instance folder")
     return parser.parse_args(argv)
 
@@ -267,6 +269,15 @@ def table(http: dict, ages: dict) -> str:
     return "\n".join(lines)
 
 
+def print_explain(facts: dict) -> None:
+    """The services' times in process and the plans of their slowest SQL."""
+    from scalebench.explain import explain
+
+    queries = {k: dict(p.split("=") for p in path.split("?")[1].split("&"))
+               for k, path, *_ in REQUESTS if k in QUEUE_FILTERS}
+    print("\n".join(explain(facts["app"], as_of=facts["as_of"], queries=queries)))
+
+
 def main(argv=None) -> int:
     """Prepare, serve, measure, print."""
     args = parse_args(argv)
@@ -278,6 +289,9 @@ def main(argv=None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="triage-scale-"))
     try:
         facts = prepare(args, folder)
+        if args.explain_only:
+            print_explain(facts)
+            return 0
         clock = time.perf_counter()
         server = serve.start_gunicorn(facts["env"], folder / "gunicorn.log", workers=args.workers)
         progress(f"gunicorn -w {args.workers} answers on {server.url} after "
@@ -289,11 +303,7 @@ def main(argv=None) -> int:
         progress("age check in process...")
         ages = agecheck.run(facts["app"], as_of=facts["as_of"], due=args.due)
         if args.explain:
-            from scalebench.explain import explain
-
-            queries = {k: dict(p.split("=") for p in path.split("?")[1].split("&"))
-                       for k, path, *_ in REQUESTS if k in QUEUE_FILTERS}
-            print("\n".join(explain(facts["app"], as_of=facts["as_of"], queries=queries)))
+            print_explain(facts)
         for note in facts.get("notes", []):
             print(f"note: {note}")
         print(table(http, ages))
