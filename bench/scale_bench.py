@@ -76,7 +76,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--samples", type=int, default=200, help="sequential samples per request, at most")
     add("--min-samples", type=int, default=20, help="at least, even past the budget")
     add("--budget", type=float, default=45, help="seconds of sampling per request")
-    add("--warmup", type=int, default=3)
+    add("--warmup", type=int, default=4, help="requests before sampling")
     add("--load-seconds", type=float, default=10, help="duration of each concurrent run")
     add("--connections", type=int, default=8)
     add("--dashboards", type=int, default=3, help="dashboards running in the starvation run")

@@ -18,7 +18,7 @@ DASHBOARD_PARTS = ("backlog_trend", "age_distribution", "top_establishments",
 
 
 def _calls(config, as_of: dt.datetime, queries: dict[str, dict]) -> list[tuple[str, Callable]]:
-    from triage.services import dashboard, stats, tickets
+    from triage.services import dashboard, escalation, stats, tickets
 
     calls = []
     for label, args in queries.items():
@@ -31,6 +31,12 @@ def _calls(config, as_of: dt.datetime, queries: dict[str, dict]) -> list[tuple[s
         ("queue_counts", lambda s: tickets.queue_counts(session=s, config=config)),
         ("backlog", lambda s: stats.backlog_for_app(session=s, config=config, as_of=as_of)),
     ]
+    def age_check_candidates(session):
+        # the age check's one query (read only): what is due at the data set's "now"
+        limits = escalation.thresholds(now=as_of, config=config)
+        return escalation._candidate_ids(session, limits, config)
+
+    calls.append(("age_check candidates", age_check_candidates))
     # the dashboard part by part (each is called with the keywords it accepts)
     for name in DASHBOARD_PARTS:
         part = getattr(dashboard, name, None)

@@ -159,10 +159,11 @@ def fetcher(session: requests.Session, url: Callable[[], str], headers=None) -> 
 
 
 def sample(fetch: Fetch, *, warmup: int, samples: int, min_samples: int, budget_s: float) -> Timing:
-    """Warm up, then as many sequential samples as the time budget allows (within bounds)."""
+    """Warm up, then sequential samples until ``samples`` or the time budget (but at least
+    ``min_samples``)."""
     timing = Timing()
     try:
-        status, first = fetch()
+        status, _ = fetch()
     except requests.RequestException as exc:
         return Timing(note=f"no answer: {type(exc).__name__}")
     timing.status = status
@@ -172,10 +173,12 @@ def sample(fetch: Fetch, *, warmup: int, samples: int, min_samples: int, budget_
     if not 200 <= status < 300:
         timing.note = f"HTTP {status}"
         return timing
-    warm = [first] + [fetch()[1] for _ in range(max(warmup - 1, 0))]
-    estimate = max(statistics.median(warm), 0.1)
-    count = int(max(min_samples, min(samples, budget_s * 1000 / estimate)))
-    for _ in range(count):
+    for _ in range(max(warmup - 1, 0)):  # each worker loads what it loads on first use
+        fetch()
+    deadline = time.monotonic() + budget_s
+    while len(timing.times_ms) + timing.errors < samples and (
+        len(timing.times_ms) < min_samples or time.monotonic() < deadline
+    ):
         status, elapsed = fetch()
         if 200 <= status < 300:
             timing.times_ms.append(elapsed)
