@@ -1,10 +1,12 @@
 """Time a first sync of 10,000 sandbox tickets and an empty poll, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/sync_bench.py [--tickets 10000] [--page-size 500]
+    .venv/bin/python bench/sync_bench.py [--tickets 10000] [--page-size 500] [--busy 5]
     TRIAGE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         .venv/bin/python bench/sync_bench.py
 
-PostgreSQL runs in a schema of its own, dropped afterwards. The router is the one the app
+``--busy N``: the sandbox changes N tickets after every page it answers (a busy desk); the
+first sync must still read every ticket once. PostgreSQL runs in a schema of its own, dropped
+afterwards. The router is the one the app
 has (the shipped model is trained once, before timing, into a temporary instance folder).
 """
 
@@ -23,7 +25,7 @@ from triage.db import get_engine, get_session, init_db
 from triage.services.ingest import run_poll
 
 
-def bench(url: str | None, tickets: int, page_size: int, instance: str) -> None:
+def bench(url: str | None, tickets: int, page_size: int, instance: str, busy: int = 0) -> None:
     """Print the timings of one backend."""
     schema = None
     config = {"INSTANCE_PATH": instance, "ITOP_USER": "admin", "ITOP_PASSWORD": "admin",
@@ -37,15 +39,16 @@ def bench(url: str | None, tickets: int, page_size: int, instance: str) -> None:
         config["DATABASE_URL"] = f"sqlite:///{instance}/bench-{uuid.uuid4().hex[:6]}.db"
     store = SandboxStore()
     store.bulk_load(synthetic_tickets(tickets - 10, now=store.now(), seed=42))
-    with Sandbox(store) as sandbox:
+    with Sandbox(store, updates_per_get=busy) as sandbox:
         config["ITOP_URL"] = sandbox.url
         app = create_app(config)
         init_db(app)
         try:
             with app.app_context():
-                started = time.perf_counter()
+                started, calls = time.perf_counter(), sandbox.requests
                 first = run_poll(session=get_session(), settings=get_settings(app))
-                first_s = time.perf_counter() - started
+                first_s, first_calls = time.perf_counter() - started, sandbox.requests - calls
+                sandbox.activity.per_get = 0
                 started = time.perf_counter()
                 empty = run_poll(session=get_session(), settings=get_settings(app))
                 empty_s = time.perf_counter() - started
@@ -55,8 +58,10 @@ def bench(url: str | None, tickets: int, page_size: int, instance: str) -> None:
                 with sa.create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
                     conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     backend = "PostgreSQL" if url else "SQLite"
-    print(f"{backend:<10} first sync: {first.created} tickets, {first.pages} pages in "
-          f"{first_s:.1f} s ({first.created / first_s:.0f} tickets/s); "
+    changed = f", {sandbox.activity.status()['changed']} changed meanwhile" if busy else ""
+    print(f"{backend:<10} first sync: {first.created} tickets ({first.fetched} read), "
+          f"{first.pages} pages, {first_calls} iTop calls in {first_s:.1f} s "
+          f"({first.created / first_s:.0f} tickets/s{changed}); "
           f"empty poll: {empty.fetched} fetched, {empty.updated} updated in {empty_s:.3f} s")
 
 
@@ -66,6 +71,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="tickets the sandbox changes after each page it answers")
     parser.add_argument("--no-router", action="store_true",
                         help="time the connector alone (new tickets are not routed)")
     args = parser.parse_args()
@@ -82,9 +89,9 @@ def main() -> None:
                           "DATABASE_URL": f"sqlite:///{instance}/warm.db"})
         ensure_model(settings=get_settings(app))
         if not args.skip_sqlite:
-            bench(None, args.tickets, args.page_size, instance)
+            bench(None, args.tickets, args.page_size, instance, args.busy)
         if pg:
-            bench(pg, args.tickets, args.page_size, instance)
+            bench(pg, args.tickets, args.page_size, instance, args.busy)
 
 
 if __name__ == "__main__":

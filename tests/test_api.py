@@ -29,6 +29,8 @@ TICKET_KEYS = {
     "escalated_at",
     "organization",
     "caller",
+    "gone",
+    "itop_url",
 }
 
 

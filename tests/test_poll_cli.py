@@ -90,9 +90,13 @@ def test_failure_after_some_pages_keeps_the_watermark(itop_sandbox, itop_app, ru
     store = itop_sandbox.store
     store.bulk_load(synthetic_tickets(350, now=store.now(), seed=6))
 
+    pages = []
+
     def fail_third_page(params, _store):
-        if params.get("page") == 3:
-            return {"code": 100, "message": "Error: MySQL server has gone away"}
+        if params.get("operation") == "core/get" and params.get("class") == "UserRequest":
+            pages.append(params["key"])
+            if len(pages) == 3:  # keyset pages: the third one asked
+                return {"code": 100, "message": "Error: MySQL server has gone away"}
         return None
 
     itop_sandbox.hooks.append(fail_third_page)

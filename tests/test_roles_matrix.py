@@ -77,6 +77,18 @@ MATRIX = [
         {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
     ),
     ("POST", "/admin/retrain", {}, {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403}),
+    (
+        "POST",
+        "/admin/queue/mail/retry",
+        {},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
+    (
+        "POST",
+        "/admin/queue/itop/1/settle",
+        {"arrived": "1"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
     ("GET", "/api/v1/openapi.json", None, {ANON: 401, BAD: 401, AGENT: 200, SUP: 200, ADMIN: 200}),
     ("GET", "/api/v1/tickets", None, {ANON: 401, BAD: 401, AGENT: 200, SUP: 200, ADMIN: 200}),
     (
@@ -207,6 +219,8 @@ def test_every_route_is_in_the_matrix(app):
                 .replace("<path:filename>", "style.css")
                 .replace("<int:user_id>", "{agent_drasi}")
                 .replace("<int:token_id>", "{token}")
+                .replace("<kind>", "mail" if "retry" in rule.rule else "itop")
+                .replace("<int:row_id>", "1")
             )
             if concrete == "/tickets/R-DRASI/requalify" or concrete.endswith("R-DRASI/requalify"):
                 assert (method, concrete) in listed or (

@@ -42,7 +42,7 @@ OUTBOX_LABELS = {
     "sending": "en cours d'envoi",
     "sent": "envoyé",
     "done": "écrit dans iTop",
-    "failed": "en échec (nouvel essai prévu)",
+    "failed": "en échec",
     "refused": "refusé (à relancer)",
     "uncertain": "incertain (envoyé sans accusé de réception)",
     "superseded": "dépassé (changé dans iTop entre-temps)",
