@@ -84,6 +84,7 @@ def run_variant(kind: str, flags: dict, corpus: list[dict], parts: dict) -> dict
         for name, (records, p) in {
             "validation": (val, proba["validation"]),
             "test": (parts["test"], proba["test"]),
+            "independent": (parts["independent"], proba["independent"]),
             "cv": (corpus, oof),
         }.items()
     }
@@ -104,7 +105,7 @@ def _pct(value) -> str:
 
 def print_tables(results: dict) -> None:
     """One Markdown table per evaluation set, a row per model."""
-    for part in ("validation", "test", "cv"):
+    for part in ("validation", "test", "independent", "cv"):
         print(f"\n### {part}\n")
         print(
             "| model | thresholds | right when routed | routed | wrong prefixes caught "
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write every figure to this file")
     args = parser.parse_args(argv)
     corpus, _, _ = without_blind(load_corpus())
-    parts = {name: blind_part(name) for name in ("validation", "test")}
+    parts = {name: blind_part(name) for name in ("validation", "test", "independent")}
     wanted = set(args.kinds.split(",")) if args.kinds else None
     results = {}
     for label, kind, flags in VARIANTS:
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label}: {results[label]['seconds']} s", file=sys.stderr)
     print(
         f"corpus {len(corpus)} tickets; validation {len(parts['validation'])}, "
-        f"test {len(parts['test'])}"
+        f"test {len(parts['test'])}, independent {len(parts['independent'])}"
     )
     print_tables(results)
     if args.json:

@@ -22,7 +22,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # The blind set: tickets written apart from the corpus, never trained on (its README).
 BLIND_DIR = DATA_DIR / "blind"
-BLIND_PARTS = ("validation", "test")
+BLIND_PARTS = ("validation", "test", "independent")
 _BLIND_ID = re.compile(r"^blind[A-Z]-")
 TEAMS = ("SI2C", "DRASI")
 DEFAULT_SEED = "opale"

@@ -217,7 +217,7 @@ def blind_figures(pipeline: Pipeline, card: dict) -> dict:
     """The router's figures on each blind part (the test part: reported, never chosen on)."""
     router = Router(pipeline, card)
     figures = {}
-    for name in ("validation", "test"):
+    for name in ("validation", "test", "independent"):
         try:
             part = blind_part(name)
         except OSError:
