@@ -4,7 +4,7 @@ import logging
 
 from flask import jsonify
 
-from triage.api import health_bp
+from triage.api.blueprints import health_bp
 from triage.config import Settings, get_settings
 from triage.db import check_db, get_session
 from triage.models import SyncState, utcnow

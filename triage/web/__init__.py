@@ -1,11 +1,9 @@
 """The French web pages: the queue, a ticket, the dashboard, the admin page."""
 
-from flask import Blueprint, Flask, request
+from flask import Flask, request
 from flask_login import current_user
 
-bp = Blueprint(
-    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
-)
+from triage.web.blueprint import bp
 
 PUBLIC_ENDPOINTS = {"web.login", "web.static"}
 

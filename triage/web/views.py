@@ -16,7 +16,7 @@ from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import classify
 from triage.services.teams import UnknownTeam
 from triage.services.users import authenticate
-from triage.web import bp
+from triage.web.blueprint import bp
 
 log = logging.getLogger(__name__)
 
