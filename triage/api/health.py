@@ -65,6 +65,7 @@ def healthz():
         body["sync"] = sync_status(session=session, settings=get_settings())
     except Exception:  # noqa: BLE001
         log.exception("healthz: sync state unreadable")
+        session.rollback()  # PostgreSQL refuses every later query of a failed transaction
         body["sync"] = None
     body["jobs"] = jobs_status(session=session)
     return jsonify(body)
