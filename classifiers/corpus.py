@@ -121,11 +121,6 @@ def group_split(
     return train, held
 
 
-def group_folds(records: list[dict], *, seed: str = DEFAULT_SEED, folds: int = FOLDS) -> list[int]:
-    """The fold of every record (for cross-validation by group)."""
-    return [fold_of(str(r["group"]), seed=seed, folds=folds) for r in records]
-
-
 def write_jsonl(records: Iterable[dict], handle) -> int:
     """Write records as JSON Lines; return how many."""
     count = 0

@@ -2,11 +2,15 @@
 
 import datetime as dt
 import smtplib
+import sys
 from email.message import EmailMessage
 
+from classifiers.corpus import load_corpus
+from classifiers.prefix import read_prefix
 from connectors.itop.sandbox import TICKET, SandboxStore
-from triage.demo_data import demo_tickets
-from triage.demo_live import MailSink, TicketActivity
+from triage_demo.activity import TicketActivity
+from triage_demo.mailsink import MailSink
+from triage_demo.tickets import corpus_texts, demo_tickets
 
 
 def test_recent_tickets_mostly_wait_without_a_team_and_older_ones_have_one():
@@ -51,3 +55,43 @@ def test_the_mail_sink_writes_each_message_as_an_eml_file(tmp_path):
     assert len(files) == 1 and sink.received == 1
     assert "Demande-R-000042" in files[0].name
     assert b"Subject: Demande R-000042 en retard" in files[0].read_bytes()
+
+
+def test_the_demo_texts_are_the_corpus_read_by_the_classifiers_reader():
+    texts = corpus_texts()
+    records = load_corpus()
+    assert len(texts) == len(records) > 0
+    assert {team for team, _title, _text in texts} == {"SI2C", "DRASI"}
+    # the prefix is read (and dropped) as the router reads it, typos included
+    assert all(read_prefix(title).team is None for _team, title, _text in texts[:200])
+
+
+def test_the_demo_tickets_come_from_the_sandbox_generator_with_corpus_texts():
+    now = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
+    specs = demo_tickets(50, now=now)
+    titles = {read_prefix(title).rest for _team, title, _text in corpus_texts()}
+    assert sum(read_prefix(s["title"]).rest in titles for s in specs) >= 45  # a few are vague
+    assert any(s["last_update"] < now for s in specs)  # spread over time, as on a real desk
+    assert all(s["start_date"] <= s["last_update"] <= now for s in specs)
+
+
+def test_triage_registers_the_demo_command_from_its_entry_point():
+    from triage.__main__ import main, plugin_commands
+    from triage_demo.command import demo_command
+
+    assert demo_command in plugin_commands()
+    assert main.commands["demo"] is demo_command
+
+
+DEMO_MODULES = ("triage_demo.run", "triage_demo.mailsink")
+
+
+def test_the_demo_says_what_to_install_without_aiosmtpd(runner, monkeypatch):
+    from triage_demo.command import MISSING_EXTRA, demo_command
+
+    for name in [m for m in sys.modules if m in DEMO_MODULES or m.startswith("aiosmtpd")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "aiosmtpd", None)  # import aiosmtpd now fails
+    result = runner.invoke(demo_command, ["--port", "0"])
+    assert result.exit_code == 1
+    assert MISSING_EXTRA in result.output and "pip install 'triage[demo]'" in result.output

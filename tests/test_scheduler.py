@@ -177,6 +177,12 @@ def _wait_for(predicate, timeout: float = 40.0) -> bool:
     return False
 
 
+def _finished(log_path: Path, job_id: str) -> int:
+    """How many runs of that job the scheduler's log shows finished (ok or failed)."""
+    text = log_path.read_text()
+    return text.count(f"job {job_id} ok in ") + text.count(f"job {job_id} failed after ")
+
+
 def _runs(app, job_id: str) -> int:
     row = _row(app, job_id)
     return row.runs if row else 0
@@ -228,7 +234,17 @@ def test_two_scheduler_processes_send_every_due_mail_once(app, session, smtp_ser
         session.add_all(late)
         session.commit()
         assert _wait_for(lambda: len(smtp_server.messages) >= 36, timeout=60)
-        time.sleep(4)  # several more checks and sends by both: nothing may go twice
+        # then each scheduler finishes two more age checks, and after them one more outbox
+        # run: a mail either of them queued or sent again would have gone by then
+        paths = [tmp_path / f"scheduler-{n}.log" for n in (1, 2)]
+        for job, more in (("age_check", 2), ("outbox", 1)):
+            base = {path: _finished(path, job) for path in paths}
+            assert _wait_for(
+                lambda job=job, more=more, base=base: all(
+                    _finished(path, job) >= base[path] + more for path in paths
+                ),
+                timeout=30,
+            ), [path.read_text()[-2000:] for path in paths]
     finally:
         codes = [_stop(proc, log) for proc, log in started]
     logs = [(tmp_path / f"scheduler-{n}.log").read_text() for n in (1, 2)]

@@ -4,7 +4,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, g, render_template, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -148,15 +148,15 @@ SECRET_KEY_MISSING = (
 )
 
 
+class SecretKeyMissing(Exception):
+    """No secret key: no session can be signed, so no request is served (api.errors: 503)."""
+
+
 def _require_secret_key():
     """No secret key, no session: every request gets this clear error, not a broken page."""
     if current_app.secret_key or request.endpoint == "web.static":
         return None
-    from triage.api.errors import API_PREFIXES, error_response
-
-    if request.path.startswith(API_PREFIXES):
-        return error_response(503, SECRET_KEY_MISSING, "secret_key_missing")
-    return render_template("no_secret_key.html", message=SECRET_KEY_MISSING), 503
+    raise SecretKeyMissing(SECRET_KEY_MISSING)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,7 @@
-"""The ``triage`` command: thin click commands calling into the services."""
+"""The ``triage`` commands: thin click commands calling into the services.
+
+The group that runs them (the console script) is ``triage.__main__.main``.
+"""
 
 import datetime as dt
 import json
@@ -8,7 +11,7 @@ import sys
 import click
 import sqlalchemy.exc
 from flask import current_app
-from flask.cli import ScriptInfo, with_appcontext
+from flask.cli import with_appcontext
 
 from triage.config import ConfigError, get_settings
 from triage.config_values import create_secret_key
@@ -21,12 +24,6 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def configure_logging() -> None:
     """Log INFO and up to standard error, one line each (unless logging is set up already)."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-
-
-def _create_app():
-    from triage import create_app
-
-    return create_app()
 
 
 class TriageGroup(click.Group):
@@ -51,15 +48,6 @@ def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
     if "unable to open database file" in text:  # SQLite, its folder missing
         return f"the database file cannot be opened ({text}): run `triage init-db` first"
     return f"the database cannot be used: {text.strip()}"
-
-
-@click.group(cls=TriageGroup)
-@click.pass_context
-def main(ctx: click.Context) -> None:
-    """triage: support-ticket triage for the Op@le assistance desk."""
-    configure_logging()  # this process's logging: the app factory sets up none
-    # with_appcontext builds the app from this ScriptInfo (settings from TRIAGE_* variables)
-    ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False)
 
 
 @click.command("init-db")
@@ -102,7 +90,7 @@ def stats_command(as_json: bool, since: dt.datetime | None) -> None:
         click.echo(format_table(table))
 
 
-# --- connector commands (poll, demo) -------------------------------------------------------
+# --- connector commands (poll; `triage demo` is the triage_demo package's) ------------------
 
 
 @click.command("poll")
@@ -123,32 +111,7 @@ def poll_command() -> None:
     )
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port of the web app.")
-@click.option(
-    "--tickets",
-    default=300,
-    show_default=True,
-    type=int,
-    help="How many demo tickets the iTop sandbox holds.",
-)
-@click.option("--no-scheduler", is_flag=True, help="Do not start `triage scheduler`.")
-@with_appcontext
-def demo_command(host: str, port: int, tickets: int, no_scheduler: bool) -> None:
-    """The whole service on SQLite with the bundled iTop sandbox (seeded demo data)."""
-    from triage.demo import run_demo
-
-    run_demo(
-        app=current_app._get_current_object(),
-        host=host,
-        port=port,
-        tickets=tickets,
-        scheduler=not no_scheduler,
-    )
-
-
-CONNECTOR_COMMANDS = [poll_command, demo_command]
+CONNECTOR_COMMANDS = [poll_command]
 
 
 # --- router commands (classify, train, evaluate) -------------------------------------------
@@ -381,9 +344,7 @@ def init_app(app) -> None:
         app.cli.add_command(command)
 
 
-for _command in COMMANDS:
-    main.add_command(_command)
+if __name__ == "__main__":  # pragma: no cover - `python -m triage.cli`, as `triage` does
+    from triage.__main__ import main
 
-
-if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -66,6 +66,14 @@ def get_engine(app: Flask | None = None) -> sa.Engine:
     return engine
 
 
+def reset_engine(app: Flask | None = None) -> None:
+    """Dispose of the app's engine and forget it: the next use builds one from the settings."""
+    app = app or current_app
+    engine = app.extensions.pop(_EXT, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def get_session() -> Session:
     """The session of the current request, command or job (opened on first use)."""
     if "db_session" not in g:

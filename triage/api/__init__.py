@@ -1,9 +1,8 @@
 """The JSON API under /api/v1, and /healthz."""
 
-from flask import Blueprint, Flask, request
+from flask import Flask, request
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-health_bp = Blueprint("health", __name__)
+from triage.api.blueprints import bp, health_bp
 
 
 @bp.before_request

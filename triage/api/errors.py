@@ -101,8 +101,18 @@ def handle_unexpected(exc: Exception):
     return _html_error(500, FRENCH[500])
 
 
+def handle_secret_key_missing(exc: Exception):
+    """No secret key (``triage.auth``): 503, in JSON under /api and /healthz, else a page."""
+    if _is_api_request():
+        return error_response(503, str(exc), "secret_key_missing")
+    return render_template("no_secret_key.html", message=str(exc)), 503
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers on the whole app (404/405 happen before any blueprint)."""
+    from triage.auth import SecretKeyMissing
+
+    app.register_error_handler(SecretKeyMissing, handle_secret_key_missing)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(InternalServerError, handle_unexpected)

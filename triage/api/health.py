@@ -4,7 +4,7 @@ import logging
 
 from flask import jsonify
 
-from triage.api import health_bp
+from triage.api.blueprints import health_bp
 from triage.config import Settings, get_settings
 from triage.db import check_db, get_session
 from triage.models import SyncState, utcnow
@@ -65,6 +65,7 @@ def healthz():
         body["sync"] = sync_status(session=session, settings=get_settings())
     except Exception:  # noqa: BLE001
         log.exception("healthz: sync state unreadable")
+        session.rollback()  # PostgreSQL refuses every later query of a failed transaction
         body["sync"] = None
     body["jobs"] = jobs_status(session=session)
     return jsonify(body)

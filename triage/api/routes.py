@@ -5,7 +5,7 @@ import logging
 
 from flask import jsonify, request
 
-from triage.api import bp
+from triage.api.blueprints import bp
 from triage.api.errors import ApiError
 from triage.api.openapi import openapi_document
 from triage.auth import api_identity

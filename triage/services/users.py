@@ -145,11 +145,6 @@ def _record_failure(*, session: Session, user: User, now: dt.datetime) -> None:
         log.warning("login %s locked for %d minutes", user.login, LOCK_MINUTES)
 
 
-def is_locked(user: User, *, now: dt.datetime | None = None) -> bool:
-    """Whether the login is locked now."""
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
-
-
 def create_token(*, session: Session, user: User, name: str = "") -> str:
     """Create an API token for a user; returns the plain token (shown once). Commits."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

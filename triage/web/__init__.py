@@ -1,12 +1,10 @@
 """The French web pages: the queue, a ticket, the dashboard, the admin page."""
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-bp = Blueprint(
-    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
-)
+from triage.web.blueprint import bp
 
 PUBLIC_ENDPOINTS = {"web.login", "web.static"}
 

@@ -17,7 +17,7 @@ from triage.services import users as user_service
 from triage.services.outbox import outbox_counts
 from triage.services.replay import last_replay
 from triage.services.training import current_card
-from triage.web import bp
+from triage.web.blueprint import bp
 from triage.web.filters import local_time
 from triage.web.model_card import card_facts
 

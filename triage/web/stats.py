@@ -7,7 +7,7 @@ from triage.db import get_session
 from triage.models import utcnow
 from triage.services.dashboard import dashboard, table_csv
 from triage.services.stats import COLUMNS, ROW_LABELS, backlog_for_app
-from triage.web import bp
+from triage.web.blueprint import bp
 from triage.web.charts import hbars, line_chart, stacked_bars
 
 

@@ -16,7 +16,7 @@ from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import explanation_of
 from triage.services.teams import UnknownTeam
 from triage.services.users import authenticate
-from triage.web import bp
+from triage.web.blueprint import bp
 from triage.web.labels import query_error
 
 log = logging.getLogger(__name__)

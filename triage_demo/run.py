@@ -16,12 +16,14 @@ from werkzeug.serving import run_simple
 from connectors.itop.sandbox import Sandbox, SandboxStore
 from triage.config import get_settings, replace_settings
 from triage.config_values import create_secret_key, read_secret_key
-from triage.db import get_session, init_db
-from triage.demo_data import demo_tickets
-from triage.demo_live import MailSink, TicketActivity
+from triage.db import get_session, init_db, reset_engine
 from triage.models import Team, utcnow
 from triage.services.ingest import run_poll
 from triage.services.snapshots import backfill_snapshots, take_snapshot
+from triage.services.users import create_user
+from triage_demo.activity import TicketActivity
+from triage_demo.mailsink import MailSink
+from triage_demo.tickets import demo_tickets
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +82,12 @@ def prepare_app(app: Flask, sandbox: Sandbox, mail: MailSink) -> Path:
         smtp_starttls=False,
         **{key: (address,) for key, address in MAIL_TO.items()},
     )
-    app.extensions.pop("triage_db", None)  # an engine made before would point elsewhere
+    reset_engine(app)  # an engine made before would point elsewhere
     return database
 
 
 def create_accounts(app: Flask) -> list[tuple[str, str, str | None]]:
-    """The demo accounts, when the accounts service is there."""
-    try:
-        from triage.services.users import create_user
-    except ImportError:
-        log.warning("no accounts service yet: no demo accounts")
-        return []
+    """The demo accounts (one that cannot be made is skipped with a warning)."""
     created = []
     with app.app_context():
         for login, role, team in DEMO_ACCOUNTS:
@@ -116,12 +113,8 @@ def seed_history(app: Flask) -> Any:
     return result
 
 
-def start_scheduler(app: Flask, database: Path) -> subprocess.Popen | None:
-    """``triage scheduler`` in a child process with the demo's settings, when it exists."""
-    from triage.cli import main
-
-    if "scheduler" not in main.commands:
-        return None
+def start_scheduler(app: Flask, database: Path) -> subprocess.Popen:
+    """``triage scheduler`` in a child process with the demo's settings."""
     settings = get_settings(app)
     env = dict(os.environ)
     env.update(
@@ -143,7 +136,7 @@ def start_scheduler(app: Flask, database: Path) -> subprocess.Popen | None:
     )
     for name in ("TRIAGE_ITOP_TOKEN", "TRIAGE_SMTP_USER", "TRIAGE_SMTP_PASSWORD"):
         env.pop(name, None)
-    return subprocess.Popen([sys.executable, "-m", "triage.cli", "scheduler"], env=env)
+    return subprocess.Popen([sys.executable, "-m", "triage", "scheduler"], env=env)
 
 
 def run_demo(

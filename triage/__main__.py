@@ -1,0 +1,49 @@
+"""The ``triage`` console script (and ``python -m triage``): the group running the commands.
+
+It builds the app with ``create_app`` for each command, and adds to the commands of
+``triage.cli`` those that installed packages register under the ``triage.commands`` entry
+point group (``triage demo``, from the ``triage_demo`` package).
+"""
+
+import logging
+import sys
+from importlib.metadata import entry_points
+
+import click
+from flask.cli import ScriptInfo
+
+from triage import create_app
+from triage.cli import COMMANDS, TriageGroup, configure_logging
+
+log = logging.getLogger(__name__)
+PLUGIN_GROUP = "triage.commands"
+
+
+@click.group(cls=TriageGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """triage: support-ticket triage for the Op@le assistance desk."""
+    configure_logging()  # this process's logging: the app factory sets up none
+    # with_appcontext builds the app from this ScriptInfo (settings from TRIAGE_* variables)
+    ctx.obj = ScriptInfo(create_app=create_app, set_debug_flag=False)
+
+
+def plugin_commands() -> list[click.Command]:
+    """The commands registered under the ``triage.commands`` entry points, in name order."""
+    commands = []
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            command = entry.load()
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop every command
+            log.warning("command %s (%s) not loaded: %s", entry.name, entry.value, exc)
+            continue
+        commands.append(command)
+    return commands
+
+
+for _command in [*COMMANDS, *plugin_commands()]:
+    main.add_command(_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
