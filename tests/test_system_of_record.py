@@ -13,9 +13,9 @@ from triage.config import replace_settings
 from triage.models import ItopWrite, Ticket, TicketEvent, utcnow
 from triage.services.escalation import check_ages
 from triage.services.ingest import run_poll
+from triage.services.itop_push import push_pending
 from triage.services.requalify import requalify
 from triage.services.stats import backlog_for_app
-from triage.services.writeback import push_pending
 
 TECHNICAL = (
     "<p>Bonjour, impossible de me connecter au portail ARENA : mot de passe refusé, compte "

@@ -11,8 +11,9 @@ from triage.db import session_scope
 from triage.models import ItopWrite, RoutingDecision, Ticket
 from triage.services import outgoing
 from triage.services.ingest import run_poll
+from triage.services.itop_push import push_pending
 from triage.services.teams import set_team
-from triage.services.writeback import enqueue, push_pending
+from triage.services.writeback import enqueue
 
 
 def requalify(session, settings, ticket, team):

@@ -222,7 +222,7 @@ def escalate_command() -> None:
 @with_appcontext
 def writeback_command() -> None:
     """Push the pending iTop writes now (even those waiting for their retry); print counts."""
-    from triage.services.writeback import push_pending
+    from triage.services.itop_push import push_pending
 
     settings = get_settings()
     counts = push_pending(session=get_session(), settings=settings, ignore_backoff=True)

@@ -237,15 +237,28 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class ItopWrite(SQLModel, table=True):
-    """A write-back to iTop waiting to be done, retried until iTop accepts it."""
+    """A write to iTop waiting to be done, retried until iTop accepts it (the outgoing queue).
+
+    ``kind`` "update": on ticket ``itop_id``, a team (``team``, a queue), an agent
+    (``agent_person_id``: an iTop Person, 0 to clear), a private and/or a public case-log
+    entry, through ``core/update`` or, with ``stimulus``, ``core/apply_stimulus``.
+    ``kind`` "create": ``core/create`` of a UserRequest with the fields of ``payload``; the new
+    id lands in ``result_itop_id``.
+    """
 
     __table_args__ = (sa.Index("ix_itopwrite_status_next", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    itop_id: int
+    kind: str = Field(default="update", max_length=16)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    itop_id: int | None = Field(default=None)
     team: str | None = Field(default=None, max_length=16)  # queue to set, if any
+    agent_person_id: int | None = Field(default=None)  # iTop Person to assign (0: nobody)
+    stimulus: str | None = Field(default=None, max_length=32)  # e.g. ev_assign
     log_entry: str = Field(default="", sa_type=sa.Text)  # private_log entry, if any
+    public_log_entry: str = Field(default="", sa_type=sa.Text)  # public_log entry, if any
+    payload: dict | None = Field(default=None, sa_type=sa.JSON)  # core/create fields
+    result_itop_id: int | None = Field(default=None)  # the id iTop gave a created object
     source: str = Field(default="", max_length=16)  # what decided (prefix, model, agent...)
     # pending, sending, done; failed (still retried), refused (iTop rejects it: an admin
     # retries), superseded (iTop changed the team after the decision: iTop won)

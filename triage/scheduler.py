@@ -25,12 +25,12 @@ from triage.config import Settings, get_settings
 from triage.db import get_session
 from triage.services.escalation import check_ages
 from triage.services.ingest import run_poll
+from triage.services.itop_push import push_pending
 from triage.services.jobs import record_job
 from triage.services.outbox import OutboxError, send_pending
 from triage.services.retrain import process_retrain_request
 from triage.services.snapshots import take_snapshot
 from triage.services.training import train
-from triage.services.writeback import push_pending
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
-"""iTop as the system of record: tickets that leave, events, stored explanations, replays
+"""iTop as the system of record: tickets that leave, events, stored explanations, replays, the general iTop write
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-01 22:14:10.470295
+Create Date: 2026-12-01 23:18:05.543712
 """
 from alembic import op
 import sqlalchemy as sa
@@ -46,8 +46,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ticketevent_ticket_id'), ['ticket_id'], unique=False)
 
     with op.batch_alter_table('itopwrite', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False, server_default='update'))
+        batch_op.add_column(sa.Column('agent_person_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('stimulus', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+        batch_op.add_column(sa.Column('public_log_entry', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('payload', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('result_itop_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('unconfirmed', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.alter_column('ticket_id',
+               existing_type=sa.INTEGER(),
+               nullable=True)
+        batch_op.alter_column('itop_id',
+               existing_type=sa.INTEGER(),
+               nullable=True)
 
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.add_column(sa.Column('itop_agent_id', sa.Integer(), nullable=True))
@@ -69,8 +81,20 @@ def downgrade() -> None:
         batch_op.drop_column('itop_agent_id')
 
     with op.batch_alter_table('itopwrite', schema=None) as batch_op:
+        batch_op.alter_column('itop_id',
+               existing_type=sa.INTEGER(),
+               nullable=False)
+        batch_op.alter_column('ticket_id',
+               existing_type=sa.INTEGER(),
+               nullable=False)
         batch_op.drop_column('unconfirmed')
         batch_op.drop_column('source')
+        batch_op.drop_column('result_itop_id')
+        batch_op.drop_column('payload')
+        batch_op.drop_column('public_log_entry')
+        batch_op.drop_column('stimulus')
+        batch_op.drop_column('agent_person_id')
+        batch_op.drop_column('kind')
 
     with op.batch_alter_table('ticketevent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticketevent_ticket_id'))
