@@ -10,7 +10,8 @@ from tests.plugins.factories import make_ticket, seed_backlog
 from triage.config import get_settings, replace_settings
 from triage.db import session_scope
 from triage.models import Escalation, ItopWrite, OutboxMessage, RoutingDecision, Ticket, utcnow
-from triage.services.escalation import check_ages, team_durations
+from triage.services.escalation import check_ages
+from triage.services.history import team_durations
 from triage.services.teams import set_team
 
 NATIONAL = "national@example.org"

@@ -34,8 +34,10 @@ from triage.services.training import train
 
 log = logging.getLogger(__name__)
 
-# The poll service is written by the connector; the first of these that exists is used.
 RETRAIN_REQUEST_SECONDS = 60
+# The sync and the write-back take turns: a write is checked against what triage knows of
+# iTop's team, which a sync running at the same moment could change under it.
+ITOP_TURN = threading.Lock()
 
 
 class JobSkipped(RuntimeError):
@@ -46,8 +48,14 @@ def poll_job(*, session, settings: Settings) -> Any:
     """Sync with iTop once."""
     if not settings.itop_url:
         raise JobSkipped("TRIAGE_ITOP_URL n'est pas configuré : synchronisation impossible")
-    result = run_poll(session=session, settings=settings)
-    return {"fetched": result.fetched, "created": result.created, "updated": result.updated}
+    with ITOP_TURN:
+        result = run_poll(session=session, settings=settings)
+    return {
+        "fetched": result.fetched,
+        "created": result.created,
+        "updated": result.updated,
+        "left": result.left + result.deleted,
+    }
 
 
 def age_check_job(*, session, settings: Settings) -> Any:
@@ -71,7 +79,9 @@ def writeback_job(*, session, settings: Settings) -> Any:
     """Push the queued iTop write-backs (retries)."""
     if not settings.itop_writeback:
         return "write-back désactivé"
-    return push_pending(session=session, settings=settings)
+    with ITOP_TURN:
+        counts = push_pending(session=session, settings=settings)
+    return {k: v for k, v in counts.items() if k != "last_error"}
 
 
 def snapshot_job(*, session, settings: Settings) -> Any:

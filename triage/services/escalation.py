@@ -21,7 +21,6 @@ from triage.models import (
     ROUTABLE_TEAMS,
     Escalation,
     OutboxMessage,
-    RoutingDecision,
     Team,
     Ticket,
     in_backlog,
@@ -29,6 +28,7 @@ from triage.models import (
 )
 from triage.services import writeback
 from triage.services.ages import rule_name, settings_age_days, settings_cutoff
+from triage.services.history import history
 from triage.services.teams import set_team
 
 log = logging.getLogger(__name__)
@@ -96,16 +96,6 @@ def _candidate_ids(session: Session, limits: Thresholds, settings: Settings) -> 
         .where(Ticket.is_open, in_backlog(settings.itop_service))
         .where(Ticket.team != Team.NATIONAL, due)
         .order_by(Ticket.created_at, Ticket.id)
-    )
-    return list(session.exec(query))
-
-
-def history(*, session: Session, ticket: Ticket) -> list[RoutingDecision]:
-    """The ticket's team decisions, oldest first."""
-    query = (
-        select(RoutingDecision)
-        .where(RoutingDecision.ticket_id == ticket.id)
-        .order_by(RoutingDecision.at, RoutingDecision.id)
     )
     return list(session.exec(query))
 
@@ -261,40 +251,6 @@ def check_ages(*, session: Session, settings: Settings, now: dt.datetime | None 
         if level:
             counts[level] += 1
     return counts
-
-
-def team_durations(*, session: Session, ticket: Ticket, now: dt.datetime | None = None) -> list:
-    """Time spent in each team, oldest first: team, start, end (None: now), days, source."""
-    now = now or utcnow()
-    decisions = history(session=session, ticket=ticket)
-    first_team = decisions[0].from_team if decisions else ticket.team
-    segments = [
-        {
-            "team": first_team or Team.UNASSIGNED,
-            "start": ticket.created_at,
-            "source": None,
-            "actor": None,
-        }
-    ]
-    for decision in decisions:
-        at = max(decision.at, ticket.created_at)
-        if decision.to_team == segments[-1]["team"]:
-            continue
-        segments.append(
-            {
-                "team": decision.to_team,
-                "start": at,
-                "source": decision.source,
-                "actor": decision.actor,
-            }
-        )
-    end_of_life = ticket.resolved_at if not ticket.is_open and ticket.resolved_at else None
-    for index, segment in enumerate(segments):
-        following = segments[index + 1]["start"] if index + 1 < len(segments) else end_of_life
-        segment["end"] = following
-        span = (following or now) - segment["start"]
-        segment["days"] = round(max(span.total_seconds(), 0.0) / 86400.0, 2)
-    return segments
 
 
 def escalate_now(*, session: Session, settings: Settings) -> dict:

@@ -53,6 +53,7 @@ OUTCOME_WORDS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("fetched", "ticket lu", "tickets lus"),
         ("created", "créé", "créés"),
         ("updated", "mis à jour", "mis à jour"),
+        ("left", "sorti du service", "sortis du service"),
     ),
     "age_check": (
         ("candidates", "ticket candidat", "tickets candidats"),
@@ -67,6 +68,8 @@ OUTCOME_WORDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "itop_writeback": (
         ("sent", "écriture faite", "écritures faites"),
         ("failed", "reportée", "reportées"),
+        ("refused", "refusée", "refusées"),
+        ("superseded", "dépassée par iTop", "dépassées par iTop"),
         ("pending", "en attente", "en attente"),
     ),
     "snapshot": (("open", "ticket ouvert", "tickets ouverts"),),
