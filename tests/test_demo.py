@@ -60,10 +60,10 @@ def test_the_mail_sink_writes_each_message_as_an_eml_file(tmp_path):
 def test_the_demo_texts_are_the_corpus_read_by_the_classifiers_reader():
     texts = corpus_texts()
     records = load_corpus()
-    assert len(texts) == len(records) > 0
+    assert len(records) - 10 < len(texts) <= len(records)  # titles that were only a prefix go
     assert {team for team, _title, _text in texts} == {"SI2C", "DRASI"}
     # the prefix is read (and dropped) as the router reads it, typos included
-    assert all(read_prefix(title).team is None for _team, title, _text in texts[:200])
+    assert all(read_prefix(title).team is None for _team, title, _text in texts)
 
 
 def test_the_demo_tickets_come_from_the_sandbox_generator_with_corpus_texts():

@@ -14,8 +14,10 @@ def corpus_texts() -> list[Text]:
     """(team, title without its prefix, description) of every ticket of the shipped corpus."""
     texts = []
     for record in load_corpus():
-        title = read_prefix(record.get("title")).rest or record.get("title") or ""
-        if title:
+        title = str(record.get("title") or "")
+        while (reading := read_prefix(title)).team:  # "RE: [SI2C] DRASI ..." has two
+            title = reading.rest
+        if title.strip():
             texts.append((record["team"], title, record.get("description") or ""))
     return texts
 

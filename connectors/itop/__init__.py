@@ -1,6 +1,6 @@
 """iTop: a REST/JSON client (``ItopClient``) and a sandbox server that speaks the same protocol."""
 
-from connectors.itop.client import ItopClient, ItopObject, ItopPage
+from connectors.itop.client import ItopClient
 from connectors.itop.dates import format_itop_date, parse_itop_date
 from connectors.itop.errors import (
     ItopAuthError,
@@ -14,6 +14,7 @@ from connectors.itop.errors import (
 from connectors.itop.html import html_to_text
 from connectors.itop.oql import quote
 from connectors.itop.userrequest import CURRENT_FIELDS, SYNC_FIELDS, UserRequest
+from connectors.itop.wire import ItopObject, ItopPage
 
 __all__ = [
     "CURRENT_FIELDS",

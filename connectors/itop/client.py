@@ -11,13 +11,9 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-from urllib3.util.retry import Retry
 
 from connectors.itop.errors import (
     ItopAuthError,
@@ -27,29 +23,24 @@ from connectors.itop.errors import (
     ItopRemoteError,
     ItopUnreachable,
 )
+from connectors.itop.wire import (
+    ItopObject,
+    ItopPage,
+    excerpt,
+    fields_spec,
+    http_session,
+    never_sent,
+    objects_of,
+    read_retry,
+    single,
+    write_retry,
+)
 
 log = logging.getLogger(__name__)
 
 REST_PATH = "/webservices/rest.php"
 WRITES = frozenset({"core/create", "core/update", "core/apply_stimulus", "core/delete"})
 _FOUND = re.compile(r"Found:\s*(\d+)")
-
-
-@dataclass(frozen=True)
-class ItopObject:
-    """One object of an answer: class, id and its fields (values mostly strings)."""
-
-    cls: str
-    key: int
-    fields: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ItopPage:
-    """The objects of a ``core/get`` and the total count iTop found (``Found: N``)."""
-
-    objects: list[ItopObject]
-    total: int
 
 
 class ItopClient:
@@ -77,28 +68,11 @@ class ItopClient:
         self.timeout = timeout
         self._auth = {} if token else {"auth_user": user or "", "auth_pwd": password or ""}
         self.server_date: dt.datetime | None = None
-        self.session = requests.Session()
-        self.session.verify = verify
-        if token:
-            self.session.headers["Auth-Token"] = token
-        retry = Retry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            backoff_factor=backoff,
-            status_forcelist=(500, 502, 503, 504),
-            allowed_methods=frozenset({"POST", "GET"}),  # iTop's reads are POSTs too
-            raise_on_status=True,
-        )
-        _mount(self.session, retry)
+        headers = {"Auth-Token": token} if token else {}
+        self.session = http_session(verify, headers, read_retry(retries, backoff))
         # A write is retried only when it surely did not reach iTop (no connection): one
         # sent twice would append its case-log entry twice. Its caller retries it later.
-        self.write_session = requests.Session()
-        self.write_session.verify = verify
-        self.write_session.headers.update(self.session.headers)
-        _mount(self.write_session, Retry(total=retries, connect=retries, read=0, status=0,
-                                         other=0, backoff_factor=backoff, allowed_methods=None))
+        self.write_session = http_session(verify, headers, write_retry(retries, backoff))
 
     def __enter__(self) -> "ItopClient":
         return self
@@ -118,7 +92,7 @@ class ItopClient:
         body = self._post({"operation": operation, **params}, write=operation in WRITES)
         code = body.get("code")
         if not isinstance(code, int):
-            raise ItopProtocolError(f"iTop answer without an integer 'code': {_excerpt(body)}")
+            raise ItopProtocolError(f"iTop answer without an integer 'code': {excerpt(body)}")
         if code == 1:
             raise ItopAuthError(code, str(body.get("message")), operation)
         if code != 0:
@@ -132,7 +106,7 @@ class ItopClient:
         try:
             response = http.post(self.endpoint, data=data, timeout=self.timeout)
         except requests.exceptions.RequestException as exc:
-            if write and not _never_sent(exc):
+            if write and not never_sent(exc):
                 raise ItopNoAnswer(
                     f"iTop gave no answer to {payload.get('operation')} "
                     f"({self._describe(exc)}): it may have been applied"
@@ -150,7 +124,7 @@ class ItopClient:
                 f"iTop answered something that is not JSON: {response.text[:120]!r}"
             ) from exc
         if not isinstance(body, dict):
-            raise ItopProtocolError(f"iTop answered JSON that is not an object: {_excerpt(body)}")
+            raise ItopProtocolError(f"iTop answered JSON that is not an object: {excerpt(body)}")
         return body
 
     def _describe(self, exc: requests.exceptions.RequestException) -> str:
@@ -180,7 +154,7 @@ class ItopClient:
         body = self.call("list_operations")
         operations = body.get("operations")
         if not isinstance(operations, list):
-            raise ItopProtocolError(f"list_operations without a list: {_excerpt(body)}")
+            raise ItopProtocolError(f"list_operations without a list: {excerpt(body)}")
         return operations
 
     def check_credentials(self, user: str, password: str) -> bool:
@@ -198,11 +172,12 @@ class ItopClient:
         page: int | None = None,
     ) -> ItopPage:
         """``core/get`` by id, criteria object or OQL; one page when ``limit`` is given."""
-        params: dict[str, Any] = {"class": cls, "key": key, "output_fields": _fields(output_fields)}
+        spec = fields_spec(output_fields)
+        params: dict[str, Any] = {"class": cls, "key": key, "output_fields": spec}
         if limit is not None:
             params.update(limit=limit, page=page or 1)
         body = self.call("core/get", **params)
-        objects = _objects(body)
+        objects = objects_of(body)
         match = _FOUND.search(str(body.get("message") or ""))
         total = int(match.group(1)) if match else len(objects)
         return ItopPage(objects=objects, total=total)
@@ -275,10 +250,10 @@ class ItopClient:
             comment=comment,
             **{"class": cls},
             key=key,
-            output_fields=_fields(output_fields),
+            output_fields=fields_spec(output_fields),
             fields=fields,
         )
-        return _single(body)
+        return single(body)
 
     def apply_stimulus(
         self,
@@ -297,10 +272,10 @@ class ItopClient:
             **{"class": cls},
             key=key,
             stimulus=stimulus,
-            output_fields=_fields(output_fields),
+            output_fields=fields_spec(output_fields),
             fields=fields or {},
         )
-        return _single(body)
+        return single(body)
 
     def create(
         self,
@@ -315,58 +290,7 @@ class ItopClient:
             "core/create",
             comment=comment,
             **{"class": cls},
-            output_fields=_fields(output_fields),
+            output_fields=fields_spec(output_fields),
             fields=fields,
         )
-        return _single(body)
-
-
-def _mount(session: requests.Session, retry: Retry) -> None:
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-
-
-def _never_sent(exc: requests.exceptions.RequestException) -> bool:
-    """True when the request surely did not reach the server (no connection was made)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-
-
-def _fields(output_fields: str | list[str]) -> str:
-    return output_fields if isinstance(output_fields, str) else ",".join(output_fields)
-
-
-def _objects(body: dict[str, Any]) -> list[ItopObject]:
-    """The ``objects`` map as a list, in iTop's order; null means none."""
-    raw = body.get("objects")
-    if raw is None:
-        return []
-    if not isinstance(raw, dict):
-        raise ItopProtocolError(f"'objects' is neither a map nor null: {_excerpt(raw)}")
-    result = []
-    for name, item in raw.items():
-        if not isinstance(item, dict) or not isinstance(item.get("fields"), dict):
-            raise ItopProtocolError(f"object {name!r} has no 'fields' map")
-        code = item.get("code", 0)
-        if code not in (0, "0"):
-            raise ItopRemoteError(int(code), str(item.get("message")), "object " + name)
-        try:
-            key = int(item.get("key", name.rpartition("::")[2]))
-        except (TypeError, ValueError) as exc:
-            raise ItopProtocolError(f"object {name!r} has no numeric key") from exc
-        result.append(ItopObject(cls=str(item.get("class", "")), key=key, fields=item["fields"]))
-    return result
-
-
-def _single(body: dict[str, Any]) -> ItopObject:
-    objects = _objects(body)
-    if len(objects) != 1:
-        raise ItopProtocolError(f"expected one object in the answer, got {len(objects)}")
-    return objects[0]
-
-
-def _excerpt(value: Any) -> str:
-    return repr(value)[:160]
+        return single(body)

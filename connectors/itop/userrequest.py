@@ -9,8 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.itop.client import ItopObject
 from connectors.itop.dates import parse_itop_date
+from connectors.itop.wire import ItopObject
 
 CLASS = "UserRequest"
 # What a sync asks for: scalar fields only ("*" loads the link sets object by object: slow)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from triage.config import Settings
 from triage.models import OutboxMessage
-from triage.services import outgoing
+from triage.services import claims, outgoing
 from triage.smtp import SmtpChannel
 
 
@@ -47,10 +47,12 @@ def claim(
     ignore_backoff: bool = False,
 ) -> list[OutboxMessage]:
     """Claim up to ``limit`` due messages for ``worker`` (committed before returning)."""
-    return outgoing.claim(
+    queue = rules(settings)
+    return claims.claim(
         session=session,
         model=OutboxMessage,
-        rules=rules(settings),
+        stale_seconds=queue.stale_seconds,
+        batch=queue.batch,
         now=now,
         worker=worker,
         limit=limit,

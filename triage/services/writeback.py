@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from triage.config import Settings
 from triage.models import ItopWrite, Ticket, TicketEvent
-from triage.services import outgoing
+from triage.services import claims, outgoing
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def rules(settings: Settings) -> outgoing.Rules:
 
 def pending_count(*, session: Session) -> int:
     """Writes still to be done (waiting, being sent, or failing)."""
-    waiting = (*outgoing.RETRIED, outgoing.CLAIMED)
+    waiting = (*claims.RETRIED, claims.CLAIMED)
     return len(session.exec(select(ItopWrite.id).where(ItopWrite.status.in_(waiting))).all())
 
 
@@ -105,7 +105,7 @@ def supersede_pending(
     writes = session.exec(
         select(ItopWrite).where(
             ItopWrite.ticket_id == ticket.id,
-            ItopWrite.status.in_(outgoing.RETRIED),
+            ItopWrite.status.in_(claims.RETRIED),
             ItopWrite.team.is_not(None),
         )
     ).all()
