@@ -76,24 +76,25 @@ def make_due(session: Session, *, as_of: dt.datetime, count: int, service: str) 
 
 def run(app, *, as_of: dt.datetime, due: int, repeats: int = 3) -> dict:
     """Time the age check with nothing due (``repeats`` times), then with ``due`` tickets due."""
+    from triage.config import get_settings
     from triage.services.escalation import check_ages
 
-    config = app.config
+    settings = get_settings(app)
     results: dict = {}
     with app.app_context():
         quiet = []
         for _ in range(repeats):
             with scratch_session(app) as session:
                 clock = time.perf_counter()
-                counts = check_ages(session=session, config=config, now=as_of)
+                counts = check_ages(session=session, settings=settings, now=as_of)
                 quiet.append((time.perf_counter() - clock) * 1000)
         results["age_check_ms"] = round(statistics.median(quiet), 1)
         results["age_check_first_ms"] = round(quiet[0], 1)
         results["age_check_candidates"] = counts["candidates"]
         with scratch_session(app) as session:
-            made = make_due(session, as_of=as_of, count=due, service=config["ITOP_SERVICE"])
+            made = make_due(session, as_of=as_of, count=due, service=settings.itop_service)
             clock = time.perf_counter()
-            counts = check_ages(session=session, config=config, now=as_of)
+            counts = check_ages(session=session, settings=settings, now=as_of)
             spent = (time.perf_counter() - clock) * 1000
         results.update(age_check_due=made, age_check_due_ms=round(spent, 1),
                        age_check_due_escalated=counts["national"],

@@ -17,24 +17,24 @@ DASHBOARD_PARTS = ("backlog_trend", "age_distribution", "top_establishments",
                    "wrong_prefix_share", "router_accuracy")
 
 
-def _calls(config, as_of: dt.datetime, queries: dict[str, dict]) -> list[tuple[str, Callable]]:
+def _calls(settings, as_of: dt.datetime, queries: dict[str, dict]) -> list[tuple[str, Callable]]:
     from triage.services import dashboard, escalation, stats, tickets
 
     calls = []
     for label, args in queries.items():
         def listing(session, args=args):
             query = tickets.parse_query(args)
-            return tickets.list_tickets(session=session, config=config, query=query, now=as_of)
+            return tickets.list_tickets(session=session, settings=settings, query=query, now=as_of)
 
         calls.append((label, listing))
     calls += [
-        ("queue_counts", lambda s: tickets.queue_counts(session=s, config=config)),
-        ("backlog", lambda s: stats.backlog_for_app(session=s, config=config, as_of=as_of)),
+        ("queue_counts", lambda s: tickets.queue_counts(session=s, settings=settings)),
+        ("backlog", lambda s: stats.backlog_for_app(session=s, settings=settings, as_of=as_of)),
     ]
     def age_check_candidates(session):
         # the age check's one query (read only): what is due at the data set's "now"
-        limits = escalation.thresholds(now=as_of, config=config)
-        return escalation._candidate_ids(session, limits, config)
+        limits = escalation.thresholds(now=as_of, settings=settings)
+        return escalation._candidate_ids(session, limits, settings)
 
     calls.append(("age_check candidates", age_check_candidates))
     # the dashboard part by part (each is called with the keywords it accepts)
@@ -44,7 +44,7 @@ def _calls(config, as_of: dt.datetime, queries: dict[str, dict]) -> list[tuple[s
             continue
 
         def call(session, part=part):
-            kwargs = {"session": session, "config": config, "now": as_of,
+            kwargs = {"session": session, "settings": settings, "now": as_of,
                       "today": as_of.date()}
             names = inspect.signature(part).parameters
             return part(**{k: v for k, v in kwargs.items() if k in names})
@@ -75,6 +75,7 @@ def _plan(conn, statement: str, parameters) -> tuple[float, list[str]]:
 def explain(app, *, as_of: dt.datetime, queries: dict[str, dict], top: int = 8,
             lines: int = 14) -> list[str]:
     """The slowest statements of the measured services, with their plans (printable lines)."""
+    from triage.config import get_settings
     from triage.db import get_engine, get_session
 
     caught: list[tuple[str, str, object]] = []
@@ -89,7 +90,7 @@ def explain(app, *, as_of: dt.datetime, queries: dict[str, dict], top: int = 8,
         engine = get_engine()
         sa.event.listen(engine, "before_cursor_execute", catch)
         try:
-            for label, call in _calls(app.config, as_of, queries):
+            for label, call in _calls(get_settings(app), as_of, queries):
                 current[0] = label
                 clock = time.perf_counter()
                 try:

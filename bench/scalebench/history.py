@@ -232,6 +232,7 @@ class History:
 def _mail_parts(row, fields, decisions, escalate_at, age) -> tuple[str, str, str]:
     before = [d for d in decisions if d["source"] != "escalation" and d["at"] <= escalate_at]
     try:
+        from triage.config import Settings
         from triage.mail import TicketFacts, build_ticket_mail
 
         facts = TicketFacts(
@@ -241,8 +242,9 @@ def _mail_parts(row, fields, decisions, escalate_at, age) -> tuple[str, str, str
             created_at=row["created_at"], age_days=age, description=row["description"],
             history=before,
         )
+        settings = Settings.from_mapping({"BASE_URL": "https://triage.opale.example"})
         mail = build_ticket_mail(level="national", facts=facts, days=THRESHOLD_DAYS,
-                                 config={"BASE_URL": "https://triage.opale.example"})
+                                 settings=settings)
         return mail.subject, mail.text, mail.html
     except Exception:  # noqa: BLE001 - the builder changed: a plain message will do
         subject = f"[triage] Escalade au niveau national : {row['ref']} - {row['title']}"[:250]
