@@ -5,6 +5,7 @@ Times are stored timezone-aware in UTC (``UTCDateTime`` keeps them aware on SQLi
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -63,6 +64,30 @@ TEAMS: tuple[Team, ...] = (Team.SI2C, Team.DRASI, Team.NATIONAL)
 ROUTABLE_TEAMS: tuple[Team, ...] = (Team.SI2C, Team.DRASI)
 TEAM_SOURCES: tuple[str, ...] = ("itop", "prefix", "model", "prefix+model", "agent", "escalation")
 CLOSED_STATUSES: frozenset[str] = frozenset({"resolved", "closed", "rejected"})
+GONE_REASONS: tuple[str, ...] = ("left_service", "deleted")
+ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
+LEVELS: tuple[str, ...] = ("warning", "national")
+DAY_RULES: tuple[str, ...] = ("calendar", "working")
+# the outgoing queues' rows (triage.services.outgoing): e-mails end "sent", iTop writes "done"
+OUTBOX_STATUSES: tuple[str, ...] = ("pending", "sending", "sent", "failed", "refused", "uncertain")
+ITOP_WRITE_STATUSES: tuple[str, ...] = (
+    "pending", "sending", "done", "failed", "refused", "uncertain", "superseded")
+ITOP_WRITE_KINDS: tuple[str, ...] = ("update", "create")
+RETRAIN_STATUSES: tuple[str, ...] = ("pending", "running", "done", "failed")
+
+
+def one_of(column: str, values: Iterable[str], *, table: str, nullable: bool = False
+           ) -> sa.CheckConstraint:
+    """A CHECK constraint keeping ``column`` in a vocabulary (NULL allowed if ``nullable``).
+
+    The database enforces it, so adding a value takes a migration that rewrites the constraint
+    (batch mode on SQLite), like any schema change.
+    """
+    listed = ", ".join(f"'{value}'" for value in values)
+    test = f"{column} IN ({listed})"
+    if nullable:
+        test = f"{column} IS NULL OR {test}"
+    return sa.CheckConstraint(test, name=f"ck_{table}_{column}")
 
 
 def is_open_status(status: str) -> bool:
@@ -77,6 +102,9 @@ class Ticket(SQLModel, table=True):
         sa.Index("ix_ticket_open_team_created", "is_open", "team", "created_at"),
         sa.Index("ix_ticket_service_team_open", "service", "team", "is_open", "created_at"),
         sa.Index("ix_ticket_service_created", "service", "created_at"),
+        one_of("team", QUEUES, table="ticket"),
+        one_of("team_source", TEAM_SOURCES, table="ticket", nullable=True),
+        one_of("gone", GONE_REASONS, table="ticket", nullable=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -108,6 +136,9 @@ class Ticket(SQLModel, table=True):
     resolved_at: dt.datetime | None = _time()
     last_seen_at: dt.datetime = _time(nullable=False, default=utcnow)
     routed_at: dt.datetime | None = _time()
+    # derived from the Escalation rows (the record), kept on the ticket on purpose: the age
+    # check's prefilter reads them from the ticket's own indexes; set in the same transaction
+    # as the Escalation row by triage.services.escalation, never apart from it
     warned_at: dt.datetime | None = _time()
     escalated_at: dt.datetime | None = _time()
     itop_agent_id: int | None = Field(default=None)  # iTop Person id of the agent, if any
@@ -118,8 +149,6 @@ class Ticket(SQLModel, table=True):
     # the router's explanation, stored when it routed (classifiers.reasons.Explanation)
     explanation: dict | None = Field(default=None, sa_type=sa.JSON)
 
-
-GONE_REASONS: tuple[str, ...] = ("left_service", "deleted")
 
 
 def in_backlog(service: str) -> sa.ColumnElement[bool]:
@@ -141,6 +170,12 @@ class TicketEvent(SQLModel, table=True):
 
 class RoutingDecision(SQLModel, table=True):
     """Append-only history of team decisions on a ticket."""
+
+    __table_args__ = (
+        one_of("source", TEAM_SOURCES, table="routingdecision"),
+        one_of("from_team", QUEUES, table="routingdecision", nullable=True),
+        one_of("to_team", QUEUES, table="routingdecision"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -171,6 +206,11 @@ class SyncState(SQLModel, table=True):
 class User(SQLModel, table=True):
     """A person who signs in to triage."""
 
+    __table_args__ = (
+        one_of("role", ROLES, table="user"),
+        one_of("team", TEAMS, table="user", nullable=True),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(max_length=128, unique=True, index=True)
     password_hash: str = Field(default="", max_length=255)
@@ -199,7 +239,12 @@ class ApiToken(SQLModel, table=True):
 class Escalation(SQLModel, table=True):
     """A warning or an escalation: at most one per ticket and level."""
 
-    __table_args__ = (sa.UniqueConstraint("ticket_id", "level", name="uq_escalation_level"),)
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "level", name="uq_escalation_level"),
+        one_of("level", LEVELS, table="escalation"),
+        one_of("team", QUEUES, table="escalation"),
+        one_of("rule", DAY_RULES, table="escalation"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -214,7 +259,10 @@ class Escalation(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """An e-mail waiting to be sent (written in the same transaction as its cause)."""
 
-    __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        one_of("status", OUTBOX_STATUSES, table="outboxmessage"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(max_length=255, unique=True)
@@ -246,7 +294,12 @@ class ItopWrite(SQLModel, table=True):
     id lands in ``result_itop_id``.
     """
 
-    __table_args__ = (sa.Index("ix_itopwrite_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_itopwrite_status_next", "status", "next_attempt_at"),
+        one_of("status", ITOP_WRITE_STATUSES, table="itopwrite"),
+        one_of("kind", ITOP_WRITE_KINDS, table="itopwrite"),
+        one_of("team", QUEUES, table="itopwrite", nullable=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="update", max_length=16)
@@ -277,7 +330,10 @@ class ItopWrite(SQLModel, table=True):
 class BacklogSnapshot(SQLModel, table=True):
     """The backlog table of one day, per queue, for the trend charts."""
 
-    __table_args__ = (sa.UniqueConstraint("day", "team", name="uq_snapshot_day_team"),)
+    __table_args__ = (
+        sa.UniqueConstraint("day", "team", name="uq_snapshot_day_team"),
+        one_of("team", QUEUES, table="backlogsnapshot"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     day: dt.date = Field(index=True)
@@ -304,6 +360,8 @@ class JobRun(SQLModel, table=True):
 
 class RetrainRequest(SQLModel, table=True):
     """The admin page's "retrain" request, run by the scheduler (one row per model)."""
+
+    __table_args__ = (one_of("status", RETRAIN_STATUSES, table="retrainrequest"),)
 
     name: str = Field(primary_key=True, max_length=32)
     status: str = Field(default="pending", max_length=16)  # pending running done failed

@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from triage.models import TEAMS, ApiToken, User, utcnow
+from triage.models import ROLES, TEAMS, ApiToken, User, utcnow
 
 log = logging.getLogger(__name__)
 
-ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES = 5  # consecutive failures on one login before it is locked
 LOCK_MINUTES = 15
