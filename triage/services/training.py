@@ -115,17 +115,7 @@ def train(
     records, weights = training_set(corpus, agents, excluded)
     # the blind set is never trained on, even when the corpus files point at it
     records, weights, skipped = without_blind(records, weights)
-    data = {
-        "corpus": sum(w == 1.0 for w in weights),
-        "agents": sum(w != 1.0 for w in weights),
-        "blind_skipped": skipped,
-    }
-    if excluded:
-        data["excluded"] = {
-            "file": Path(exclude_file).name,
-            "tickets": len(excluded),
-            "hash": corpus_hash(excluded),
-        }
+    data = _data_summary(weights, skipped, excluded, exclude_file)
     return _fit_and_save(
         settings,
         records,
@@ -137,6 +127,23 @@ def train(
         folds=folds,
         quick=quick,
     )
+
+
+def _data_summary(weights: list[float], skipped: int, excluded: list[dict],
+                  exclude_file: str | None) -> dict:
+    """What the model was trained on, for its card: corpus, agents, blind and excluded."""
+    data = {
+        "corpus": sum(w == 1.0 for w in weights),
+        "agents": sum(w != 1.0 for w in weights),
+        "blind_skipped": skipped,
+    }
+    if excluded:
+        data["excluded"] = {
+            "file": Path(exclude_file).name,
+            "tickets": len(excluded),
+            "hash": corpus_hash(excluded),
+        }
+    return data
 
 
 def _fit_and_save(

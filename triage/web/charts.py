@@ -7,6 +7,7 @@ the lines of the trend chart are drawn in a stretched inner SVG (``viewBox`` 0..
 """
 
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 from triage.models import QUEUES  # the series are drawn in the queues' order
@@ -34,6 +35,21 @@ def _french_day(day: str) -> str:
     return f"{day[8:10]}/{day[5:7]}"
 
 
+def _y_scale(top: float, plot_bottom: float, top_pad: float) -> Callable[[float], float]:
+    """The y coordinate of a value, for a plot from ``top_pad`` down to ``plot_bottom``."""
+    inner_h = plot_bottom - top_pad
+    return lambda value: round(plot_bottom - inner_h * value / top, 1)
+
+
+def _day_labels(days: list[str], marked: list[int], x_pct: Callable[[int], float]) -> list:
+    """The x-axis labels of the marked days (first left-aligned, last right-aligned)."""
+    labels = []
+    for n, i in enumerate(marked):
+        anchor = "start" if n == 0 else "end" if n == len(marked) - 1 else "middle"
+        labels.append({"x": x_pct(i), "label": _french_day(days[i]), "anchor": anchor})
+    return labels
+
+
 def line_chart(
     days: list[str],
     series: dict[str, list[int]],
@@ -44,12 +60,8 @@ def line_chart(
 ) -> dict[str, Any]:
     """The open backlog per team over the days: lines, markers on the labelled days."""
     top = _nice_max(max([v for values in series.values() for v in values] or [0]))
-    plot_bottom = height - bottom_pad
-    inner_h = plot_bottom - top_pad
+    y = _y_scale(top, height - bottom_pad, top_pad)
     last = max(len(days) - 1, 1)
-
-    def y(value: float) -> float:
-        return round(plot_bottom - inner_h * value / top, 1)
 
     def x_pct(i: int) -> float:
         return round(LEFT + (RIGHT - LEFT) * i / last, 2) if len(days) > 1 else 50.0
@@ -58,33 +70,33 @@ def line_chart(
     lines = []
     for team in QUEUES:
         values = series.get(team) or []
-        if not any(values):
-            continue
-        span = LINE_SPAN / last
-        points = " ".join(f"{round(i * span, 1)},{y(v)}" for i, v in enumerate(values))
-        markers = [{"x": x_pct(i), "y": y(values[i]), "value": values[i]} for i in marked]
-        lines.append({"team": team, "points": points, "last": values[-1], "markers": markers})
-    labels = []
-    for n, i in enumerate(marked):
-        anchor = "start" if n == 0 else "end" if n == len(marked) - 1 else "middle"
-        labels.append({"x": x_pct(i), "label": _french_day(days[i]), "anchor": anchor})
+        if any(values):
+            span = LINE_SPAN / last
+            points = " ".join(f"{round(i * span, 1)},{y(v)}" for i, v in enumerate(values))
+            markers = [{"x": x_pct(i), "y": y(values[i]), "value": values[i]} for i in marked]
+            lines.append({"team": team, "points": points, "last": values[-1], "markers": markers})
+    rows = [{"day": _french_day(day), "values": {t: (series.get(t) or [])[i] for t in series}}
+            for i, day in enumerate(days)]
     return {
-        "height": height,
-        "span": LINE_SPAN,
-        "left": LEFT,
-        "plot_width": RIGHT - LEFT,
-        "lines": lines,
-        "ticks": _ticks(top, y),
-        "labels": labels,
-        "label_y": height - 8,
-        "last_day": _french_day(days[-1]) if days else "",
-        "rows": [
-            {"day": _french_day(day), "values": {t: (series.get(t) or [])[i] for t in series}}
-            for i, day in enumerate(days)
-        ],
-        "teams": [line["team"] for line in lines],
-        "empty": not days,
+        "height": height, "span": LINE_SPAN, "left": LEFT, "plot_width": RIGHT - LEFT,
+        "lines": lines, "ticks": _ticks(top, y), "labels": _day_labels(days, marked, x_pct),
+        "label_y": height - 8, "last_day": _french_day(days[-1]) if days else "",
+        "rows": rows, "teams": [line["team"] for line in lines], "empty": not days,
     }
+
+
+def _stack(column: dict[str, int], *, x: float, w: float, bottom: float, scale: float,
+           label: str) -> tuple[list[dict], float]:
+    """One bar's segments, bottom to top in QUEUES; returns them and the top of the bar."""
+    segments, base = [], float(bottom)
+    for team in QUEUES:
+        value = column.get(team, 0)
+        if value:
+            h = scale * value
+            base -= h
+            segments.append({"team": team, "x": x, "y": round(base, 1), "w": w,
+                             "h": round(h, 1), "value": value, "label": label})
+    return segments, base
 
 
 def stacked_bars(
@@ -96,51 +108,28 @@ def stacked_bars(
     bottom_pad: int = 40,
 ) -> dict[str, Any]:
     """Bars per age bucket, stacked by team (bottom to top in QUEUES)."""
-    totals = [
-        sum((series.get(t) or [0] * len(buckets))[i] for t in QUEUES)
-        for i in range(len(buckets))
-    ]
+    columns = [{t: (series.get(t) or [0] * len(buckets))[i] for t in series}
+               for i in range(len(buckets))]
+    totals = [sum(column.get(t, 0) for t in QUEUES) for column in columns]
     top = _nice_max(max(totals or [0]))
     plot_bottom = height - bottom_pad
-    inner_h = plot_bottom - top_pad
+    scale = (plot_bottom - top_pad) / top
     slot = (RIGHT - LEFT) / max(len(buckets), 1)
     bar_w = round(slot * 0.6, 2)
     bars, labels = [], []
     for i, label in enumerate(buckets):
         x = round(LEFT + i * slot + (slot - bar_w) / 2, 2)
-        base = float(plot_bottom)
-        for team in QUEUES:
-            value = (series.get(team) or [0] * len(buckets))[i]
-            if not value:
-                continue
-            h = inner_h * value / top
-            base -= h
-            bars.append(
-                {"team": team, "x": x, "y": round(base, 1), "w": bar_w, "h": round(h, 1)}
-                | {"value": value, "label": label}
-            )
-        labels.append(
-            {
-                "x": round(x + bar_w / 2, 2),
-                "lines": textwrap.wrap(label, 7) or [label],
-                "total": totals[i],
-                "total_y": round(base - 6, 1),
-            }
-        )
-    rows = [
-        {"label": label, "values": {t: (series.get(t) or [0] * len(buckets))[i] for t in series}}
-        | {"total": totals[i]}
-        for i, label in enumerate(buckets)
-    ]
+        segments, base = _stack(columns[i], x=x, w=bar_w, bottom=plot_bottom, scale=scale,
+                                label=label)
+        bars += segments
+        labels.append({"x": round(x + bar_w / 2, 2), "lines": textwrap.wrap(label, 7) or [label],
+                       "total": totals[i], "total_y": round(base - 6, 1)})
+    rows = [{"label": label, "values": columns[i], "total": totals[i]}
+            for i, label in enumerate(buckets)]
     return {
-        "height": height,
-        "bars": bars,
-        "labels": labels,
-        "label_y": plot_bottom + 17,
-        "ticks": _ticks(top, lambda v: round(plot_bottom - inner_h * v / top, 1)),
-        "rows": rows,
-        "teams": [t for t in QUEUES if any(series.get(t) or [])],
-        "empty": not any(totals),
+        "height": height, "bars": bars, "labels": labels, "label_y": plot_bottom + 17,
+        "ticks": _ticks(top, _y_scale(top, plot_bottom, top_pad)), "rows": rows,
+        "teams": [t for t in QUEUES if any(series.get(t) or [])], "empty": not any(totals),
     }
 
 
