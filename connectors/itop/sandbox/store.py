@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.itop.dates import ITOP_DATE_FORMAT
-from connectors.itop.sandbox import tickets
+from connectors.itop.sandbox import links, tickets
 from connectors.itop.sandbox.history import History
 from connectors.itop.sandbox.schema import (
     CHANGE_CLASSES,
@@ -67,7 +67,7 @@ class SandboxStore:
                     self.put(cls, dict(fields))
             for fields in seed.get("tickets", []):
                 self.put(TICKET, json.loads(json.dumps(fields)))
-            self.memberships = _memberships(seed)
+            self.memberships = links.memberships(seed)
             self.refresh_links()
             self.history.load(seed.get("history", {}))
             self.next_id = max(seed.get("next_id", 1), max(self.objects[TICKET], default=0) + 1)
@@ -237,21 +237,7 @@ class SandboxStore:
 
     def refresh_links(self) -> None:
         """Rebuild ``persons_list`` of every Team and ``team_list`` of every Person."""
-        teams, persons = self.objects["Team"], self.objects["Person"]
-        for obj in teams.values():
-            obj["persons_list"] = []
-        for obj in persons.values():
-            obj["team_list"] = []
-        for team_id, person_id in self.memberships:
-            team, person = teams.get(int(team_id)), persons.get(int(person_id))
-            if team and person:
-                link = f"{person['friendlyname']} / {team['name']}"
-                team["persons_list"].append(_team_link(person, link))
-                person["team_list"].append(_person_link(team, link))
-        for obj in teams.values():
-            obj["persons_list"].sort(key=lambda lnk: lnk["friendlyname"].casefold())
-        for obj in persons.values():
-            obj["team_list"].sort(key=lambda lnk: lnk["friendlyname"].casefold())
+        links.refresh(self.objects["Team"], self.objects["Person"], self.memberships)
 
     # --- tickets (tickets.py) ---------------------------------------------------------------
 
@@ -268,40 +254,3 @@ def _friendly(cls: str, fields: dict[str, Any]) -> str:
     if cls == "Person":
         return f"{fields.get('first_name', '')} {fields.get('name', '')}".strip()
     return str(fields.get("name", fields.get("id")))
-
-
-def _memberships(seed: dict[str, Any]) -> list[tuple[str, str]]:
-    """The seed's memberships, or (older seeds) those its teams' persons_list show."""
-    if "memberships" in seed:
-        return [(str(m["team_id"]), str(m["person_id"])) for m in seed["memberships"]]
-    return [
-        (str(team["id"]), str(link["person_id"]))
-        for team in seed.get("teams", [])
-        for link in team.get("persons_list", [])
-    ]
-
-
-def _team_link(person: dict[str, Any], link: str) -> dict[str, str]:
-    return {
-        "person_id": person["id"],
-        "person_name": person.get("name", ""),
-        "role_id": "0",
-        "role_name": "",
-        "friendlyname": link,
-        "person_id_friendlyname": person["friendlyname"],
-        "person_id_obsolescence_flag": "",
-        "role_id_friendlyname": "",
-    }
-
-
-def _person_link(team: dict[str, Any], link: str) -> dict[str, str]:
-    return {
-        "team_id": team["id"],
-        "team_name": team["name"],
-        "role_id": "0",
-        "role_name": "",
-        "friendlyname": link,
-        "team_id_friendlyname": team["friendlyname"],
-        "team_id_obsolescence_flag": "",
-        "role_id_friendlyname": "",
-    }
