@@ -84,6 +84,17 @@ def set_active(*, session: Session, user: User, active: bool) -> User:
     return user
 
 
+def set_itop_person(*, session: Session, user: User, person_id: int | None) -> User:
+    """The iTop Person the user is ("je prends" assigns tickets to it); None: none. Commits."""
+    if person_id is not None and person_id <= 0:
+        raise AccountError("l'identifiant de personne iTop est un entier positif")
+    user.itop_person_id = person_id
+    session.add(user)
+    session.commit()
+    log.info("user %s is iTop person %s", user.login, person_id)
+    return user
+
+
 def _ip_blocked(ip: str, now: dt.datetime) -> bool:
     """Too many recent failures from this address (kept in this process only)."""
     with _ip_lock:

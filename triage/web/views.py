@@ -10,6 +10,7 @@ from triage.auth import client_ip, principal_for
 from triage.config import get_settings
 from triage.db import get_session
 from triage.models import QUEUES, TEAMS, Team, utcnow
+from triage.services import desk
 from triage.services import tickets as ticket_service
 from triage.services.completeness import completeness
 from triage.services.requalify import can_requalify, requalify
@@ -21,11 +22,13 @@ from triage.web.labels import query_error
 
 log = logging.getLogger(__name__)
 
+SOON_TAB = "SOON"  # every queue's open tickets between the warning and the escalation age
 TABS = (
     (Team.SI2C, "SI2C"),
     (Team.DRASI, "DRASI"),
     (Team.NATIONAL, "National"),
     (ticket_service.TRIAGE_TAB, "À trier"),
+    (SOON_TAB, "Bientôt en retard"),
     ("ALL", "Toutes"),
 )
 
@@ -89,6 +92,7 @@ def _counts(session_db, settings) -> dict[str, int]:
     """Open tickets per tab; "Toutes" is every queue together."""
     counts = ticket_service.queue_counts(session=session_db, settings=settings)
     counts["ALL"] = sum(counts.get(queue, 0) for queue in QUEUES)
+    counts[SOON_TAB] = ticket_service.soon_overdue_count(session=session_db, settings=settings)
     return counts
 
 
@@ -97,7 +101,9 @@ def queue():
     """The triage queue: one tab per team, "À trier", search, overdue filter, pages."""
     args = request.args.to_dict()
     tab = (args.get("team") or _default_tab()).upper()
-    args["team"] = "" if tab == "ALL" else tab
+    args["team"] = "" if tab in ("ALL", SOON_TAB) else tab
+    if tab == SOON_TAB:
+        args["soon_overdue"] = "true"
     args.setdefault("per_page", "25")
     try:
         query = ticket_service.parse_query(args, allow_triage_tab=True)
@@ -120,6 +126,10 @@ def queue():
         tabs=TABS,
         pages=pages,
         counts=_counts(session_db, settings),
+        teams=TEAMS,
+        can_bulk=current_user.role in ("agent", "supervisor", "admin"),
+        warning_days=settings.warning_days,
+        escalation_days=settings.escalation_days,
     )
 
 
@@ -144,6 +154,9 @@ def ticket(ref: str):
         explanation=explanation,
         explain_error=explain_error,
         can_requalify=can_requalify(current_user, found),
+        can_take=desk.can_take(current_user, found),
+        undoable=desk.undoable(session=session_db, ticket=found, actor=current_user.login),
+        suggested=desk.suggested_team(found),
         teams=TEAMS,
     )
 
