@@ -63,6 +63,8 @@ MATRIX = [
         {"itop_person_id": "7"},
         {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
     ),
+    ("GET", "/live/queue", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
+    ("GET", "/live/stats", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
     ("GET", "/stats", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
     ("GET", "/stats.csv", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
     ("GET", "/admin", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 200}),

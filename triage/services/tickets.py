@@ -161,6 +161,20 @@ def queue_counts(*, session: Session, settings: Settings) -> dict[str, int]:
     return counts
 
 
+def count_matching(
+    *, session: Session, settings: Settings, query: TicketQuery, now: dt.datetime, after_id: int = 0
+) -> int:
+    """How many tickets the listing ``query`` holds, only those with an id above ``after_id``
+    (the ones that arrived after a page was shown: ids only grow)."""
+    conditions = [*_conditions(query, settings=settings, now=now), Ticket.id > after_id]
+    return int(session.exec(select(sa.func.count()).select_from(Ticket).where(*conditions)).one())
+
+
+def last_ticket_id(*, session: Session) -> int:
+    """The highest ticket id so far (0 when there is none)."""
+    return int(session.exec(select(sa.func.coalesce(sa.func.max(Ticket.id), 0))).one())
+
+
 def soon_overdue_count(*, session: Session, settings: Settings) -> int:
     """Open tickets of every queue that will soon be overdue (the "bientôt en retard" tab)."""
     conditions = [in_backlog(settings.itop_service)]

@@ -128,6 +128,8 @@ def queue():
         counts=_counts(session_db, settings),
         teams=TEAMS,
         can_bulk=current_user.role in ("agent", "supervisor", "admin"),
+        live_url=url_for("web.live_queue", **{k: v for k, v in request.args.items() if k != "page"},
+                         after=ticket_service.last_ticket_id(session=session_db)),
         warning_days=settings.warning_days,
         escalation_days=settings.escalation_days,
     )
