@@ -29,7 +29,7 @@ def live_url(page: str) -> str:
 def test_the_queue_counts_tickets_arrived_since_it_was_shown(client_as, session):
     add(session, team="DRASI")
     client = client_as("agent_drasi")
-    page = client.get("/?team=DRASI").get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)  # the agent's own tab: DRASI
     assert 'src="/static/live.js"' in page or "live.js" in page
     url = live_url(page)
     assert client.get(url).get_json()["new"] == 0

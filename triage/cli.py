@@ -190,13 +190,16 @@ ROUTER_COMMANDS = [classify_command, train_command, evaluate_command]
 
 
 @click.command("escalate", help=HELP["escalate"])
+@click.option("--digest", is_flag=True, help=HELP["escalate --digest"])
 @with_appcontext
-def escalate_command() -> None:
+def escalate_command(digest: bool) -> None:
     """One overdue check now (warnings, escalations), then send the pending e-mails."""
     from triage.services.escalation import escalate_now
+    from triage.services.golive import escalate_now_with_digest
 
     settings = get_settings()
-    done = escalate_now(session=get_session(), settings=settings)
+    run = escalate_now_with_digest if digest else escalate_now
+    done = run(session=get_session(), settings=settings)
     ages, sent = done["ages"], done["mail"]
     click.echo(
         f"Vérification des âges : {ages['national']} escalade(s) au national, "

@@ -42,4 +42,7 @@ HELP = {
     "create-token": "Affiche un nouveau jeton d'API pour ce compte (une seule fois : seule son "
     "empreinte est gardée).",
     "classify": CLASSIFY,
+    "escalate --digest": "Mise en service sur un stock réel : un seul courriel au niveau "
+    "national liste d'abord les demandes transférées ; le courriel de chacune part 15 min plus "
+    "tard.",
 }

@@ -199,6 +199,54 @@ def build_ticket_mail(
     )
 
 
+def _digest_line(line: dict[str, Any], settings: Settings) -> tuple[str, dict]:
+    links = ticket_links(ref=line["ref"], itop_id=line["itop_id"], settings=settings)
+    org = line["organization"] or "établissement non renseigné"
+    text = (
+        f"{line['ref']} ({_team(line['team'])}, {line['age_days']:.0f} jours, {org}) : "
+        f"{line['title']}"
+    )
+    return text, links
+
+
+def build_digest_mail(
+    *, lines: list[dict[str, Any]], now: dt.datetime, settings: Settings
+) -> MailContent:
+    """The go-live digest: one e-mail listing the tickets an age check just escalated (ref,
+    title, establishment, team, age, links); each ticket's own e-mail follows later."""
+    count = len(lines)
+    day = now.astimezone(settings.tz)
+    subject = safe_header(
+        f"[triage] Mise en service : {count} demande{'s' if count > 1 else ''} "
+        f"transférée{'s' if count > 1 else ''} au niveau national"
+    )
+    intro = (
+        f"Au démarrage de triage ({day:%d/%m/%Y à %H:%M}), {count} demande(s) ouverte(s) depuis "
+        f"plus de {settings.escalation_days} jours sont transférées au niveau national. Les "
+        "voici, des plus anciennes aux plus récentes ; chacune fera ensuite l'objet de son "
+        "propre courriel détaillé."
+    )
+    items = [_digest_line(line, settings) for line in lines]
+    text = [intro, ""] + [f"- {t}\n  {links['triage']}" for t, links in items]
+    html_items = "".join(
+        f'<li>{escape(t)} (<a href="{escape(links["triage"])}">triage</a>'
+        + (f', <a href="{escape(links["itop"])}">iTop</a>' if links["itop"] else "")
+        + ")</li>"
+        for t, links in items
+    )
+    html = (
+        "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+        f"<title>{escape(subject)}</title></head><body><p>{escape(intro)}</p>"
+        f"<ol>{html_items}</ol><p><small>{escape(FOOTER)}</small></p></body></html>"
+    )
+    return MailContent(
+        message_id=f"<escalation-digest-{now:%Y%m%dT%H%M%S%f}@triage>",
+        subject=subject,
+        text="\n".join([*text, "", "-- ", FOOTER]) + "\n",
+        html=html,
+    )
+
+
 def build_mime(
     *,
     message_id: str,

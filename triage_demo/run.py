@@ -173,7 +173,7 @@ def run_demo(
     finally:
         _stop(child, activity, mail, sandbox)
         signal.signal(signal.SIGTERM, previous)
-        click.echo("triage (démo) arrêté / stopped.")
+        click.echo("triage (démo) arrêté.")
 
 
 def _stop(child, activity, mail, sandbox) -> None:
@@ -225,21 +225,18 @@ def _banner(
     echo = click.echo
     echo("")
     echo(f"triage (démo) : http://{host}:{port}/")
-    echo(f"  Bac à sable iTop / iTop sandbox : {sandbox.url}/webservices/rest.php (admin / admin)")
-    echo(
-        f"  Première synchronisation / first sync : {result.fetched} tickets, "
-        f"{result.created} créés / created"
-    )
-    echo(f"  Base / database : {database}")
+    echo(f"  Bac à sable iTop : {sandbox.url}/webservices/rest.php (admin / admin)")
+    echo(f"  Première relève : {result.fetched} tickets lus, {result.created} créés")
+    echo(f"  Base de données : {database}")
     if accounts:
-        echo(f"  Comptes de démo / demo logins (mot de passe / password « {DEMO_PASSWORD} ») :")
+        echo(f"  Comptes de démo (mot de passe « {DEMO_PASSWORD} ») :")
         for login, role, team in accounts:
             echo(f"    {login:<12} {role}{' ' + team if team else ''}")
-    echo(f"  Courriels / e-mails : serveur SMTP local 127.0.0.1:{mail.port}, un fichier .eml")
+    echo(f"  Courriels : serveur SMTP local 127.0.0.1:{mail.port}, un fichier .eml")
     echo(f"    par courriel dans {mail.folder}/ (national : {MAIL_TO['escalation_to']})")
-    echo("  Nouveaux tickets dans le bac à sable toutes les 30 à 60 s / new tickets every 30-60 s")
-    echo("  Planificateur / scheduler : " + (f"pid {child.pid}" if child else "non lancé"))
+    echo("  Nouveaux tickets dans le bac à sable toutes les 30 à 60 s")
+    echo("  Planificateur (triage scheduler) : " + (f"pid {child.pid}" if child else "non lancé"))
     shell = f"TRIAGE_DATABASE_URL=sqlite:///{database} {_triage()} stats"
-    echo(f"  Autre terminal / other shell : {shell}")
-    echo("  Ctrl-C pour arrêter / to stop.")
+    echo(f"  Dans un autre terminal : {shell}")
+    echo("  Ctrl-C pour arrêter.")
     echo("")

@@ -96,6 +96,13 @@ def _counts(session_db, settings) -> dict[str, int]:
     return counts
 
 
+def _live_url(tab: str, session_db) -> str:
+    """Where the page asks what arrived since (its tab and filters, the newest ticket now)."""
+    keep = {k: v for k, v in request.args.items() if k not in ("page", "team")}
+    after = ticket_service.last_ticket_id(session=session_db)
+    return url_for("web.live_queue", **keep, team=tab, after=after)
+
+
 @bp.get("/")
 def queue():
     """The triage queue: one tab per team, "À trier", search, overdue filter, pages."""
@@ -128,8 +135,7 @@ def queue():
         counts=_counts(session_db, settings),
         teams=TEAMS,
         can_bulk=current_user.role in ("agent", "supervisor", "admin"),
-        live_url=url_for("web.live_queue", **{k: v for k, v in request.args.items() if k != "page"},
-                         after=ticket_service.last_ticket_id(session=session_db)),
+        live_url=_live_url(tab, session_db),
         warning_days=settings.warning_days,
         escalation_days=settings.escalation_days,
     )
