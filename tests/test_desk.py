@@ -232,3 +232,19 @@ def test_admin_sets_a_users_itop_person(client_as, session, users):
     )
     assert "identifiant numérique" in refused.get_data(as_text=True)
     assert client_as("superviseur").post(f"/admin/users/{user_id}/itop-person").status_code == 403
+
+
+def test_bulk_requalification_queues_one_itop_write_per_ticket(app, client, session, tokens):
+    replace_settings(app, itop_writeback=True)
+    tickets = [add(session, team="UNASSIGNED") for _ in range(3)]
+    response = client.post(
+        "/api/v1/tickets/requalify",
+        json={"refs": [t.ref for t in tickets], "team": "SI2C"},
+        headers=bearer(tokens, "superviseur"),
+    )
+    assert response.status_code == 200 and len(response.get_json()["moved"]) == 3
+    writes = session.exec(select(ItopWrite).order_by(ItopWrite.id)).all()
+    assert [(w.ticket_id, w.team, w.source) for w in writes] == [
+        (t.id, "SI2C", "agent") for t in tickets
+    ]
+    assert all("par superviseur" in w.log_entry for w in writes)
