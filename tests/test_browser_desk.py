@@ -119,3 +119,24 @@ def test_bulk_requalification_from_the_queue(page, site):  # noqa: F811
     for ref in refs:
         assert page.locator(f'tr[data-ref="{ref}"]').count() == 1
     assert page.errors == []
+
+
+@needs_chromium
+def test_keyboard_shortcuts_of_the_queue(page, site):  # noqa: F811
+    sign_in(page, site, "superviseur")
+    page.wait_for_selector("table.queue")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement.blur()")
+    refs = page.eval_on_selector_all(
+        "table.queue tbody tr[data-ref]", "rows => rows.map(r => r.dataset.ref)"
+    )
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.textContent.trim()") == refs[1]
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.textContent.trim()") == refs[0]
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/tickets/{refs[0]}")
+    assert page.errors == []
