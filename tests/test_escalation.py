@@ -287,26 +287,3 @@ def test_with_the_itop_sandbox_escalation_is_written_back_once(
     run_job(app, specs["itop_writeback"])
     waiting = session.exec(select(ItopWrite).where(ItopWrite.status == "pending")).one()
     assert waiting.attempts == 1 and waiting.last_error
-
-
-def test_the_warning_gives_the_date_itops_assignment_and_the_time_per_team(app, session):
-    settings = replace_settings(app, warning_to_drasi=(DRASI,))
-    now = utcnow()
-    created = now - dt.timedelta(days=12)
-    ticket = make_ticket(
-        team="UNASSIGNED", created_at=created, assigned_at=created + dt.timedelta(hours=2)
-    )
-    session.add(ticket)
-    session.commit()
-    # triage first saw it (a sync, long after) with the team iTop had given it
-    set_team(session=session, ticket=ticket, team="DRASI", source="itop", actor="itop")
-    session.commit()
-    check_ages(session=session, settings=settings, now=now)
-    mail = session.exec(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).one()
-    tz = settings.tz
-    due = (created + dt.timedelta(days=15)).astimezone(tz)
-    assert f"transférée au niveau national le {due:%d/%m/%Y à %H:%M}." in mail.body_text
-    assigned = (created + dt.timedelta(hours=2)).astimezone(tz)
-    assert f"{assigned:%d/%m/%Y %H:%M} : Non attribué -> DRASI (iTop, iTop)" in mail.body_text
-    assert "Temps en Non attribué : 0,1 jours" in mail.body_text  # iTop assigned it in 2 h
-    assert "Temps en DRASI : 11,9 jours" in mail.body_text

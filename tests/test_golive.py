@@ -1,16 +1,20 @@
-"""The go-live digest: `triage escalate --digest` on the seed's backlog sends one e-mail
-listing the 26 escalations first, then each ticket's own e-mail once, later."""
+"""The national level's and the teams' e-mails: the go-live digest (`triage escalate
+--digest` on the seed's backlog sends one e-mail listing the 26 escalations first, then each
+ticket's own e-mail once, later) and what a warning says (dates, time per team)."""
 
 import datetime as dt
 
 import pytest
 from sqlmodel import select
 
-from tests.test_escalation import NATIONAL, _load_seed, _ref_of
-from triage.config import get_settings
+from tests.plugins.factories import make_ticket
+from tests.test_escalation import DRASI, NATIONAL, _load_seed, _ref_of
+from triage.config import get_settings, replace_settings
 from triage.models import OutboxMessage, utcnow
+from triage.services.escalation import check_ages
 from triage.services.golive import HOLD_MINUTES
 from triage.services.outbox import send_pending
+from triage.services.teams import set_team
 
 
 @pytest.fixture
@@ -63,3 +67,26 @@ def test_without_the_flag_nothing_changes(runner, session, smtp_server):
     assert runner.invoke(args=["escalate"]).exit_code == 0
     assert len(smtp_server.to(NATIONAL)) == 26
     assert session.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all() == []
+
+
+def test_the_warning_gives_the_date_itops_assignment_and_the_time_per_team(app, session):
+    settings = replace_settings(app, warning_to_drasi=(DRASI,))
+    now = utcnow()
+    created = now - dt.timedelta(days=12)
+    ticket = make_ticket(
+        team="UNASSIGNED", created_at=created, assigned_at=created + dt.timedelta(hours=2)
+    )
+    session.add(ticket)
+    session.commit()
+    # triage first saw it (a sync, long after) with the team iTop had given it
+    set_team(session=session, ticket=ticket, team="DRASI", source="itop", actor="itop")
+    session.commit()
+    check_ages(session=session, settings=settings, now=now)
+    mail = session.exec(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).one()
+    tz = settings.tz
+    due = (created + dt.timedelta(days=15)).astimezone(tz)
+    assert f"transférée au niveau national le {due:%d/%m/%Y à %H:%M}." in mail.body_text
+    assigned = (created + dt.timedelta(hours=2)).astimezone(tz)
+    assert f"{assigned:%d/%m/%Y %H:%M} : Non attribué -> DRASI (iTop, iTop)" in mail.body_text
+    assert "Temps en Non attribué : 0,1 jours" in mail.body_text  # iTop assigned it in 2 h
+    assert "Temps en DRASI : 11,9 jours" in mail.body_text
