@@ -96,10 +96,10 @@ def _counts(session_db, settings) -> dict[str, int]:
     return counts
 
 
-def _live_url(tab: str, session_db) -> str:
-    """Where the page asks what arrived since (its tab and filters, the newest ticket now)."""
+def _live_url(tab: str, after: int) -> str:
+    """Where the page asks what arrived after ticket ``after`` (read before the listing, so
+    that a ticket arriving meanwhile is announced rather than missed), with its filters."""
     keep = {k: v for k, v in request.args.items() if k not in ("page", "team")}
-    after = ticket_service.last_ticket_id(session=session_db)
     return url_for("web.live_queue", **keep, team=tab, after=after)
 
 
@@ -119,6 +119,7 @@ def queue():
     now = utcnow()
     settings = get_settings()
     session_db = get_session()
+    newest = ticket_service.last_ticket_id(session=session_db)
     rows, total = ticket_service.list_tickets(
         session=session_db, settings=settings, query=query, now=now
     )
@@ -135,7 +136,7 @@ def queue():
         counts=_counts(session_db, settings),
         teams=TEAMS,
         can_bulk=current_user.role in ("agent", "supervisor", "admin"),
-        live_url=_live_url(tab, session_db),
+        live_url=_live_url(tab, newest),
         warning_days=settings.warning_days,
         escalation_days=settings.escalation_days,
     )
