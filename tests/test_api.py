@@ -31,6 +31,8 @@ TICKET_KEYS = {
     "caller",
     "gone",
     "itop_url",
+    "agent",
+    "escalation_due_at",
 }
 
 

@@ -21,7 +21,7 @@ def _triage(args, tmp_path, **env):
 def test_a_database_without_schema_says_to_run_init_db(tmp_path):
     result = _triage(["stats"], tmp_path)
     assert result.returncode == 1
-    assert "run `triage init-db` first" in result.stderr
+    assert "lancez d'abord `triage init-db`" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -30,7 +30,7 @@ def test_an_unreachable_database_is_one_line(tmp_path):
         ["stats"], tmp_path, TRIAGE_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:9/x"
     )
     assert result.returncode == 1
-    assert "the database cannot be used" in result.stderr
+    assert "la base de données est inutilisable" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -46,7 +46,8 @@ def test_a_database_url_that_is_no_url_is_one_line(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: invalid setting: TRIAGE_DATABASE_URL: not a SQLAlchemy URL")
+    expected = "Error: réglage invalide : TRIAGE_DATABASE_URL: not a SQLAlchemy URL"
+    assert lines[0].startswith(expected)
 
 
 def test_a_mistyped_variable_is_named_once_with_the_closest_setting(tmp_path):

@@ -164,11 +164,11 @@ def test_init_db_creates_the_secret_key_and_the_commands_work_without_one(keyles
     assert runner.invoke(args=["stats", "--json"]).exit_code != 0  # no schema yet, but no key
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
-    assert "Secret key written to" in result.output
+    assert "Clé secrète écrite dans" in result.output
     key = read_secret_key(keyless.instance_path)
     assert key and create_app({"INSTANCE_PATH": keyless.instance_path}).secret_key == key
     again = runner.invoke(args=["init-db"])
-    assert again.exit_code == 0 and "Secret key written" not in again.output
+    assert again.exit_code == 0 and "Clé secrète écrite" not in again.output
     assert read_secret_key(keyless.instance_path) == key
     stats = runner.invoke(args=["stats", "--json"])
     assert stats.exit_code == 0, stats.output

@@ -95,3 +95,37 @@ def test_the_demo_says_what_to_install_without_aiosmtpd(runner, monkeypatch):
     result = runner.invoke(demo_command, ["--port", "0"])
     assert result.exit_code == 1
     assert MISSING_EXTRA in result.output and "pip install 'triage[demo]'" in result.output
+
+
+def test_the_demos_mails_link_to_the_port_it_serves(app, tmp_path, monkeypatch):
+    from connectors.itop.sandbox import Sandbox
+    from triage.config import get_settings
+    from triage_demo.run import prepare_app
+
+    monkeypatch.delenv("TRIAGE_BASE_URL", raising=False)
+    sandbox = Sandbox(SandboxStore()).start()
+    mail = MailSink(tmp_path / "mail").start()
+    try:
+        prepare_app(app, sandbox, mail, web_url="http://127.0.0.1:8123")
+    finally:
+        mail.stop()
+        sandbox.stop()
+    assert get_settings(app).base_url == "http://127.0.0.1:8123"
+
+
+def test_the_banner_names_the_installed_triage_command():
+    from pathlib import Path
+
+    from triage_demo.run import _triage
+
+    command = _triage()
+    assert Path(command).name == "triage" and Path(command).parent.name == "bin"
+    assert (Path.cwd() / command).exists() or Path(command).exists()
+
+
+def test_classify_help_says_what_a_line_looks_like(runner):
+    result = runner.invoke(args=["classify", "--help"])
+    assert result.exit_code == 0
+    assert '{"id": 1, "title": "SI2C - mandat rejeté"' in result.output
+    assert '"team": "SI2C", "confidence": 0.93' in result.output
+    assert "laissé à un agent" in result.output

@@ -54,9 +54,11 @@ def test_escalation_mail_says_what_the_national_level_needs():
         "17 jours",
         "02/01/2026 09:30",
         "Étape 2 : valider",
-        "UNASSIGNED -> DRASI",
+        "Non attribué -> DRASI",
+        "(préfixe du titre, Routeur)",
+        "Statut iTop : Affecté",
+        "ouverte depuis le 02/01/2026 (17 jours, plus de 15 jours)",
         "préfixe du titre",
-        "plus de 15 jours",
         "https://triage.example.org/tickets/R-000123",
         "https://itop.example.org/pages/UI.php?operation=details&class=UserRequest&id=123",
     ):
@@ -77,8 +79,21 @@ def test_warning_mail_names_the_team_and_the_limit():
     mail = build_ticket_mail(level="warning", facts=_facts(age_days=11), days=15, settings=SETTINGS)
     assert mail.message_id == "<escalation-warning-R-000123@triage>"
     assert "Avertissement" in mail.subject
-    assert "de l'équipe DRASI est ouverte depuis 11 jours" in mail.text
-    assert "après 15 jours" in mail.text
+    assert "de l'équipe DRASI est ouverte depuis le 02/01/2026 (11 jours)" in mail.text
+    assert "après 15 jours" in mail.text  # no date known: the rule
+
+
+def test_warning_mail_gives_the_date_of_the_escalation_and_the_time_per_team():
+    facts = _facts(
+        age_days=11,
+        due_at=CREATED + dt.timedelta(days=15),
+        durations=[{"team": "UNASSIGNED", "days": 0.5}, {"team": "DRASI", "days": 10.5}],
+    )
+    mail = build_ticket_mail(level="warning", facts=facts, days=15, settings=SETTINGS)
+    assert "sera transférée au niveau national le 17/01/2026 à 09:30." in mail.text
+    assert "Temps en Non attribué : 0,5 jours" in mail.text
+    assert "Temps en DRASI : 10,5 jours" in mail.text
+    assert "Temps en DRASI" in mail.html
 
 
 def test_message_id_is_stable_and_safe():

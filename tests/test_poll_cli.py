@@ -26,7 +26,7 @@ def db_titles(session) -> dict[int, str]:
 def test_poll_prints_the_counts(itop_sandbox, itop_app, runner):
     result = runner.invoke(args=["poll"])
     assert result.exit_code == 0, result.output
-    assert "Fetched 10, created 10, updated 0" in result.output
+    assert "Lus 10, créés 10, mis à jour 0" in result.output
 
 
 FAULTS = {

@@ -49,6 +49,47 @@ MATRIX = [
         {"team": "SI2C"},
         {ANON: LOGIN, BAD: LOGIN, AGENT: 302, SUP: 302, ADMIN: 302},
     ),
+    ("POST", "/tickets/R-DRASI/take", {}, {ANON: LOGIN, BAD: LOGIN, AGENT: 302, SUP: 302}),
+    ("POST", "/tickets/R-DRASI/undo", {}, {ANON: LOGIN, BAD: LOGIN, AGENT: 302, SUP: 302}),
+    (
+        "POST",
+        "/requalify",
+        {"refs": "R-NEW", "team": "SI2C"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 302, SUP: 302, ADMIN: 302},
+    ),
+    (
+        "POST",
+        "/admin/users/{agent_drasi}/itop-person",
+        {"itop_person_id": "7"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
+    ("GET", "/live/queue", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
+    ("GET", "/live/stats", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
+    ("GET", "/compte", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
+    (
+        "POST",
+        "/compte",
+        {"current": "faux", "new": "autre-secret", "confirm": "autre-secret"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 400, SUP: 400, ADMIN: 400},
+    ),
+    (
+        "POST",
+        "/admin/users/{agent_drasi}/role",
+        {"role": "agent", "team": "DRASI"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
+    (
+        "POST",
+        "/admin/users/{agent_drasi}/password",
+        {"password": "nouveau-secret"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
+    (
+        "POST",
+        "/admin/users/{agent_drasi}/unlock",
+        {},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
     ("GET", "/stats", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
     ("GET", "/stats.csv", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
     ("GET", "/admin", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 200}),
@@ -115,6 +156,24 @@ MATRIX = [
         {"team": "DRASI"},
         {ANON: 401, BAD: 401, AGENT: 200, SUP: 200, ADMIN: 200},
     ),
+    (
+        "POST",
+        "/api/v1/tickets/R-DRASI/take",
+        {},
+        {ANON: 401, BAD: 401, AGENT: 403, SUP: 200, ADMIN: 200},
+    ),
+    (
+        "POST",
+        "/api/v1/tickets/R-DRASI/undo",
+        {},
+        {ANON: 401, BAD: 401, AGENT: 409, SUP: 409, ADMIN: 409},
+    ),
+    (
+        "POST",
+        "/api/v1/tickets/requalify",
+        {"refs": ["R-NEW"], "team": "SI2C"},
+        {ANON: 401, BAD: 401, AGENT: 200, SUP: 200, ADMIN: 200},
+    ),
     ("GET", "/api/v1/stats", None, {ANON: 401, BAD: 401, AGENT: 200, SUP: 200, ADMIN: 200}),
     (
         "POST",
@@ -150,6 +209,11 @@ def _reset(session) -> None:
     session.execute(sa.update(ApiToken).values(revoked_at=None))
     session.execute(sa.delete(User).where(User.login == "nouveau"))
     session.commit()
+
+
+def _fill(value, world):
+    """A body value with the world's ids in it (lists as they are)."""
+    return value.format(**world) if isinstance(value, str) else value
 
 
 def _call(app, client, role, tokens, method, path, body):
@@ -190,7 +254,7 @@ def test_every_route_for_role(app, session, world, tokens, client_as, role):
             continue
         _reset(session)
         path = path.format(**world)
-        body = {k: v.format(**world) for k, v in body.items()} if body is not None else None
+        body = {k: _fill(v, world) for k, v in body.items()} if body is not None else None
         response = _call(app, client, role, tokens, method, path, body)
         problem = _verdict(response, path, statuses[role])
         if problem:

@@ -19,7 +19,11 @@ log = logging.getLogger(__name__)
 PLUGIN_GROUP = "triage.commands"
 
 
-@click.group(cls=TriageGroup)
+@click.group(
+    cls=TriageGroup,
+    help="triage : le tri des demandes d'assistance Op@le (iTop).",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """triage: support-ticket triage for the Op@le assistance desk."""

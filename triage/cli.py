@@ -13,6 +13,7 @@ import sqlalchemy.exc
 from flask import current_app
 from flask.cli import with_appcontext
 
+from triage.cli_help import HELP
 from triage.config import ConfigError, get_settings
 from triage.config_values import create_secret_key
 from triage.db import get_session, init_db
@@ -33,48 +34,48 @@ class TriageGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            raise click.ClickException(f"invalid setting: {exc}") from exc
+            raise click.ClickException(f"réglage invalide : {exc}") from exc
         except sqlalchemy.exc.DBAPIError as exc:
             raise click.ClickException(_database_error(exc)) from exc
         except sqlalchemy.exc.ArgumentError as exc:  # e.g. a URL naming an unknown driver
-            raise click.ClickException(f"invalid setting: TRIAGE_DATABASE_URL: {exc}") from exc
+            raise click.ClickException(f"réglage invalide : TRIAGE_DATABASE_URL : {exc}") from exc
 
 
 def _database_error(exc: sqlalchemy.exc.DBAPIError) -> str:
     """Why the database could not be used, and what to do."""
     text = str(exc.orig) if exc.orig is not None else str(exc)
     if "no such table" in text or "does not exist" in text:
-        return f"the database has no triage schema ({text}): run `triage init-db` first"
+        return f"la base n'a pas le schéma de triage ({text}) : lancez d'abord `triage init-db`"
     if "unable to open database file" in text:  # SQLite, its folder missing
-        return f"the database file cannot be opened ({text}): run `triage init-db` first"
-    return f"the database cannot be used: {text.strip()}"
+        return f"le fichier de la base ne s'ouvre pas ({text}) : lancez d'abord `triage init-db`"
+    return f"la base de données est inutilisable : {text.strip()}"
 
 
-@click.command("init-db")
+@click.command("init-db", help=HELP["init-db"])
 @with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema, the secret key and a first model (safe to rerun)."""
     settings = get_settings()
     settings.instance_path.mkdir(parents=True, exist_ok=True)  # the SQLite file's home
     version = init_db()
-    click.echo(f"Database ready (schema revision {version}).")
+    click.echo(f"Base de données prête (révision du schéma {version}).")
     if not settings.secret_key:  # TRIAGE_SECRET_KEY or instance/config.py win over the file
         path = create_secret_key(settings.instance_path)
         if path is not None:
-            click.echo(f"Secret key written to {path}.")
+            click.echo(f"Clé secrète écrite dans {path}.")
     from triage.services.training import ensure_model
 
     card = ensure_model(settings=settings)  # the router needs a model from day one
-    click.echo(f"Router model ready ({card['version']}).")
+    click.echo(f"Modèle du routeur prêt ({card['version']}).")
 
 
-@click.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.command("stats", help=HELP["stats"])
+@click.option("--json", "as_json", is_flag=True, help="Du JSON au lieu d'un tableau.")
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Only tickets created on or after this day (YYYY-MM-DD).",
+    help="Seulement les tickets créés ce jour-là ou après (AAAA-MM-JJ).",
 )
 @with_appcontext
 def stats_command(as_json: bool, since: dt.datetime | None) -> None:
@@ -93,7 +94,7 @@ def stats_command(as_json: bool, since: dt.datetime | None) -> None:
 # --- connector commands (poll; `triage demo` is the triage_demo package's) ------------------
 
 
-@click.command("poll")
+@click.command("poll", help=HELP["poll"])
 @with_appcontext
 def poll_command() -> None:
     """One sync with iTop now; prints what it fetched, created and updated."""
@@ -103,11 +104,11 @@ def poll_command() -> None:
     try:
         result = run_poll(session=get_session(), settings=get_settings())
     except ItopError as exc:
-        raise click.ClickException(f"iTop sync failed: {exc}") from exc
+        raise click.ClickException(f"la relève iTop a échoué : {exc}") from exc
     watermark = result.watermark.isoformat() if result.watermark else "-"
     click.echo(
-        f"Fetched {result.fetched}, created {result.created}, updated "
-        f"{result.updated} ({result.pages} page(s)); watermark {watermark}."
+        f"Lus {result.fetched}, créés {result.created}, mis à jour {result.updated} "
+        f"({result.pages} page(s)) ; dernière modification vue {watermark}."
     )
 
 
@@ -117,7 +118,7 @@ CONNECTOR_COMMANDS = [poll_command]
 # --- router commands (classify, train, evaluate) -------------------------------------------
 
 
-@click.command("classify")
+@click.command("classify", help=HELP["classify"], short_help="Classe des lignes JSON.")
 @click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
 @with_appcontext
 def classify_command(file) -> None:
@@ -128,14 +129,14 @@ def classify_command(file) -> None:
         click.echo(json.dumps(answer, ensure_ascii=False))
 
 
-@click.command("train")
+@click.command("train", help=HELP["train"])
 @click.option(
     "--exclude",
     "exclude_file",
     type=click.Path(exists=True, dir_okay=False),
-    help="Leave out the tickets of this JSON Lines file (a held-out set).",
+    help="Laisser de côté les tickets de ce fichier JSON Lines (un jeu de test).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help="Sans barre de progression.")
 @with_appcontext
 def train_command(exclude_file: str | None, quiet: bool) -> None:
     """Retrain the router on the shipped corpus plus the agents' requalifications."""
@@ -160,9 +161,9 @@ def train_command(exclude_file: str | None, quiet: bool) -> None:
     )
 
 
-@click.command("evaluate")
+@click.command("evaluate", help=HELP["evaluate"])
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Du JSON au lieu d'un tableau.")
 @with_appcontext
 def evaluate_command(file: str, as_json: bool) -> None:
     """Measure the router (and prefix-only routing) on labelled JSON lines."""
@@ -173,11 +174,11 @@ def evaluate_command(file: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
-    click.echo(f"Model {report['model_version']} on {report['file']}")
+    click.echo(f"Modèle {report['model_version']} sur {report['file']}")
     if not report["held_out"]:
         click.echo(
-            "Note: this model was not trained with `--exclude` on this file; "
-            "it may have seen these tickets."
+            "Note : ce modèle n'a pas été entraîné avec `--exclude` sur ce fichier ; "
+            "il a pu voir ces tickets."
         )
     click.echo(format_report(report["router"], report["prefix_only"]))
 
@@ -188,14 +189,17 @@ ROUTER_COMMANDS = [classify_command, train_command, evaluate_command]
 # --- scheduler commands (escalate, scheduler) ----------------------------------------------
 
 
-@click.command("escalate")
+@click.command("escalate", help=HELP["escalate"])
+@click.option("--digest", is_flag=True, help=HELP["escalate --digest"])
 @with_appcontext
-def escalate_command() -> None:
+def escalate_command(digest: bool) -> None:
     """One overdue check now (warnings, escalations), then send the pending e-mails."""
     from triage.services.escalation import escalate_now
+    from triage.services.golive import escalate_now_with_digest
 
     settings = get_settings()
-    done = escalate_now(session=get_session(), settings=settings)
+    run = escalate_now_with_digest if digest else escalate_now
+    done = run(session=get_session(), settings=settings)
     ages, sent = done["ages"], done["mail"]
     click.echo(
         f"Vérification des âges : {ages['national']} escalade(s) au national, "
@@ -218,7 +222,7 @@ def escalate_command() -> None:
         )
 
 
-@click.command("writeback")
+@click.command("writeback", help=HELP["writeback"])
 @with_appcontext
 def writeback_command() -> None:
     """Push the pending iTop writes now (even those waiting for their retry); print counts."""
@@ -241,17 +245,20 @@ def writeback_command() -> None:
         raise click.ClickException(
             f"iTop n'a pas pris {counts['failed'] + counts['refused']} écriture(s) : "
             f"{counts['last_error']}. Rien n'est perdu : elles restent dans la file"
-            + (" (les refusées sont à relancer depuis la page d'administration)."
-               if counts["refused"] else " et seront renvoyées.")
+            + (
+                " (les refusées sont à relancer depuis la page d'administration)."
+                if counts["refused"]
+                else " et seront renvoyées."
+            )
         )
 
 
-@click.command("replay")
+@click.command("replay", help=HELP["replay"])
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Only tickets created on or after this day (YYYY-MM-DD).",
+    help="Seulement les tickets créés ce jour-là ou après (AAAA-MM-JJ).",
 )
 @with_appcontext
 def replay_command(since: dt.datetime | None) -> None:
@@ -263,7 +270,7 @@ def replay_command(since: dt.datetime | None) -> None:
         click.echo(line)
 
 
-@click.command("scheduler")
+@click.command("scheduler", help=HELP["scheduler"])
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduler's jobs until SIGTERM/SIGINT (poll, ages, e-mails, snapshots)."""
@@ -276,19 +283,19 @@ def scheduler_command() -> None:
 # --- accounts commands (create-user, create-token) -----------------------------------------
 
 
-@click.command("create-user")
+@click.command("create-user", help=HELP["create-user"])
 @click.argument("login")
 @click.option(
     "--role",
     type=click.Choice(["agent", "supervisor", "admin"]),
     required=True,
-    help="agent (needs --team), supervisor or admin.",
+    help="agent (avec --team), supervisor (superviseur) ou admin.",
 )
 @click.option(
     "--team",
     type=click.Choice([team.value for team in TEAMS], case_sensitive=False),
     default=None,
-    help="The agent's queue.",
+    help="La file de l'agent.",
 )
 @with_appcontext
 def create_user_command(login: str, role: str, team: str | None) -> None:
@@ -308,9 +315,11 @@ def create_user_command(login: str, role: str, team: str | None) -> None:
     click.echo(f"Compte {user.login} créé ({user.role}{', ' + user.team if user.team else ''}).")
 
 
-@click.command("create-token")
+@click.command("create-token", help=HELP["create-token"])
 @click.argument("login")
-@click.option("--name", default="", help="What the token is for (shown on the admin page).")
+@click.option(
+    "--name", default="", help="À quoi sert le jeton (affiché sur la page d'administration)."
+)
 @with_appcontext
 def create_token_command(login: str, name: str) -> None:
     """Print a new API token for that user (shown once: only its hash is kept)."""
@@ -319,7 +328,7 @@ def create_token_command(login: str, name: str) -> None:
     session = get_session()
     user = get_user(session=session, login=login)
     if user is None or not user.active:
-        raise click.ClickException(f"no active user {login!r}")
+        raise click.ClickException(f"aucun compte actif {login!r}")
     click.echo(create_token(session=session, user=user, name=name))
 
 

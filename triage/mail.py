@@ -7,7 +7,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from triage.config import Settings
+from triage.words import ACTOR_LABELS, STATUS_LABELS, TEAM_WORDS
 
 LEVEL_LABELS = {"national": "Escalade au niveau national", "warning": "Avertissement"}
 SOURCE_LABELS = {
@@ -52,6 +53,8 @@ class TicketFacts:
     age_days: float
     description: str
     history: list[dict[str, Any]]  # at, actor, source, from_team, to_team, reason
+    due_at: dt.datetime | None = None  # when it becomes overdue (goes to the national level)
+    durations: list[dict[str, Any]] = field(default_factory=list)  # team, days: time per team
 
 
 MAX_SUBJECT = 200
@@ -87,20 +90,25 @@ def _fields(facts: TicketFacts, tz: ZoneInfo) -> list[tuple[str, str]]:
         ("Titre", facts.title),
         ("Établissement", facts.organization or "non renseigné"),
         ("Demandeur", facts.caller or "non renseigné"),
-        ("Équipe", facts.team),
-        ("Statut iTop", facts.status),
+        ("Équipe", _team(facts.team)),
+        ("Statut iTop", STATUS_LABELS.get(facts.status, facts.status)),
         ("Créée le", _local(facts.created_at, tz)),
         ("Âge", f"{facts.age_days:.0f} jours"),
     ]
+
+
+def _team(team: str | None) -> str:
+    return TEAM_WORDS.get(team or "", team or "aucune")
 
 
 def _history_lines(history: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[str]:
     lines = []
     for item in history:
         source = SOURCE_LABELS.get(item["source"], item["source"])
+        actor = ACTOR_LABELS.get(item["actor"], item["actor"])
         line = (
-            f"{_local(item['at'], tz)} : {item.get('from_team') or '-'} -> {item['to_team']}"
-            f" ({source}, {item['actor']})"
+            f"{_local(item['at'], tz)} : {_team(item.get('from_team'))} -> "
+            f"{_team(item['to_team'])} ({source}, {actor})"
         )
         if item.get("reason"):
             line += f" : {item['reason']}"
@@ -108,16 +116,31 @@ def _history_lines(history: Iterable[dict[str, Any]], tz: ZoneInfo) -> list[str]
     return lines or ["(aucune décision enregistrée)"]
 
 
-def _intro(level: str, facts: TicketFacts, days: int) -> str:
+def _intro(level: str, facts: TicketFacts, days: int, tz: ZoneInfo) -> str:
+    since = f"depuis le {facts.created_at.astimezone(tz):%d/%m/%Y}"
     if level == "national":
         return (
-            f"La demande {facts.ref} est ouverte depuis plus de {days} jours sans être résolue. "
-            "Elle est transférée au niveau national."
+            f"La demande {facts.ref} est ouverte {since} ({facts.age_days:.0f} jours, plus de "
+            f"{days} jours) sans être résolue. Elle est transférée au niveau national."
         )
-    return (
-        f"La demande {facts.ref} de l'équipe {facts.team} est ouverte depuis "
-        f"{facts.age_days:.0f} jours. Elle sera transférée au niveau national après {days} jours."
+    when = (
+        f"le {facts.due_at.astimezone(tz):%d/%m/%Y à %H:%M}"
+        if facts.due_at
+        else f"après {days} jours"
     )
+    return (
+        f"La demande {facts.ref} de l'équipe {_team(facts.team)} est ouverte {since} "
+        f"({facts.age_days:.0f} jours). Si elle n'est pas résolue d'ici là, elle sera "
+        f"transférée au niveau national {when}."
+    )
+
+
+def _durations(facts: TicketFacts) -> list[tuple[str, str]]:
+    """Time spent in each team, as fields ("Temps en DRASI : 12,5 jours")."""
+    return [
+        (f"Temps en {_team(d['team'])}", f"{d['days']:.1f} jours".replace(".", ","))
+        for d in facts.durations
+    ]
 
 
 FOOTER = "Message automatique de triage, merci de ne pas y répondre."
@@ -164,15 +187,63 @@ def build_ticket_mail(
     tz = settings.tz
     subject = safe_header(f"[triage] {LEVEL_LABELS[level]} : {facts.ref} - {facts.title}")
     links = ticket_links(ref=facts.ref, itop_id=facts.itop_id, settings=settings)
-    fields = _fields(facts, tz)
+    fields = _fields(facts, tz) + _durations(facts)
     history = _history_lines(facts.history, tz)
-    intro = _intro(level, facts, days)
+    intro = _intro(level, facts, days, tz)
     description = facts.description.strip() or "(pas de description)"
     return MailContent(
         message_id=message_id(kind="escalation", level=level, ref=facts.ref),
         subject=subject,
         text=_text(intro, fields, description, history, links),
         html=_html(subject, intro, fields, description, history, links),
+    )
+
+
+def _digest_line(line: dict[str, Any], settings: Settings) -> tuple[str, dict]:
+    links = ticket_links(ref=line["ref"], itop_id=line["itop_id"], settings=settings)
+    org = line["organization"] or "établissement non renseigné"
+    text = (
+        f"{line['ref']} ({_team(line['team'])}, {line['age_days']:.0f} jours, {org}) : "
+        f"{line['title']}"
+    )
+    return text, links
+
+
+def build_digest_mail(
+    *, lines: list[dict[str, Any]], now: dt.datetime, settings: Settings
+) -> MailContent:
+    """The go-live digest: one e-mail listing the tickets an age check just escalated (ref,
+    title, establishment, team, age, links); each ticket's own e-mail follows later."""
+    count = len(lines)
+    day = now.astimezone(settings.tz)
+    subject = safe_header(
+        f"[triage] Mise en service : {count} demande{'s' if count > 1 else ''} "
+        f"transférée{'s' if count > 1 else ''} au niveau national"
+    )
+    intro = (
+        f"Au démarrage de triage ({day:%d/%m/%Y à %H:%M}), {count} demande(s) ouverte(s) depuis "
+        f"plus de {settings.escalation_days} jours sont transférées au niveau national. Les "
+        "voici, des plus anciennes aux plus récentes ; chacune fera ensuite l'objet de son "
+        "propre courriel détaillé."
+    )
+    items = [_digest_line(line, settings) for line in lines]
+    text = [intro, ""] + [f"- {t}\n  {links['triage']}" for t, links in items]
+    html_items = "".join(
+        f'<li>{escape(t)} (<a href="{escape(links["triage"])}">triage</a>'
+        + (f', <a href="{escape(links["itop"])}">iTop</a>' if links["itop"] else "")
+        + ")</li>"
+        for t, links in items
+    )
+    html = (
+        "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+        f"<title>{escape(subject)}</title></head><body><p>{escape(intro)}</p>"
+        f"<ol>{html_items}</ol><p><small>{escape(FOOTER)}</small></p></body></html>"
+    )
+    return MailContent(
+        message_id=f"<escalation-digest-{now:%Y%m%dT%H%M%S%f}@triage>",
+        subject=subject,
+        text="\n".join([*text, "", "-- ", FOOTER]) + "\n",
+        html=html,
     )
 
 

@@ -221,6 +221,8 @@ class User(SQLModel, table=True):
     last_login_at: dt.datetime | None = _time()
     failed_logins: int = Field(default=0)
     locked_until: dt.datetime | None = _time()
+    # the iTop Person this user is (an admin sets it): "je prends" assigns tickets to it
+    itop_person_id: int | None = Field(default=None)
 
 
 class ApiToken(SQLModel, table=True):

@@ -5,22 +5,26 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 MISSING_EXTRA = (
-    "`triage demo` needs aiosmtpd for its local mail server, which is not installed: "
-    "pip install 'triage[demo]' (from a checkout: pip install -e '.[demo]'; `make run` does it)"
+    "`triage demo` a besoin d'aiosmtpd pour son serveur de courriel local, qui n'est pas "
+    "installé : pip install 'triage[demo]' (depuis les sources : pip install -e '.[demo]' ; "
+    "`make run` le fait)"
 )
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port of the web app.")
+@click.command(
+    "demo",
+    help="Tout le service sur SQLite avec le bac à sable iTop livré (données de démonstration).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port du site web.")
 @click.option(
     "--tickets",
     default=300,
     show_default=True,
     type=int,
-    help="How many demo tickets the iTop sandbox holds.",
+    help="Nombre de tickets de démonstration dans le bac à sable iTop.",
 )
-@click.option("--no-scheduler", is_flag=True, help="Do not start `triage scheduler`.")
+@click.option("--no-scheduler", is_flag=True, help="Sans lancer `triage scheduler`.")
 @with_appcontext
 def demo_command(host: str, port: int, tickets: int, no_scheduler: bool) -> None:
     """The whole service on SQLite with the bundled iTop sandbox (seeded demo data)."""

@@ -54,8 +54,9 @@ def start_sandbox(tickets: int) -> Sandbox:
     return sandbox.start()
 
 
-def prepare_app(app: Flask, sandbox: Sandbox, mail: MailSink) -> Path:
-    """Point the app at a fresh demo SQLite file, the sandbox and the mail sink."""
+def prepare_app(app: Flask, sandbox: Sandbox, mail: MailSink, web_url: str = "") -> Path:
+    """Point the app at a fresh demo SQLite file, the sandbox and the mail sink; the e-mails'
+    links at ``web_url`` (where the demo serves), unless TRIAGE_BASE_URL says otherwise."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     database = instance / "demo.db"
@@ -80,6 +81,7 @@ def prepare_app(app: Flask, sandbox: Sandbox, mail: MailSink) -> Path:
         smtp_user=None,
         smtp_password=None,
         smtp_starttls=False,
+        **({"base_url": web_url} if web_url and not os.environ.get("TRIAGE_BASE_URL") else {}),
         **{key: (address,) for key, address in MAIL_TO.items()},
     )
     reset_engine(app)  # an engine made before would point elsewhere
@@ -132,6 +134,7 @@ def start_scheduler(app: Flask, database: Path) -> subprocess.Popen:
         TRIAGE_SMTP_HOST="127.0.0.1",
         TRIAGE_SMTP_PORT=str(settings.smtp_port),
         TRIAGE_SMTP_STARTTLS="0",
+        TRIAGE_BASE_URL=settings.base_url,  # the e-mails' links: where the demo serves
         **{f"TRIAGE_{key.upper()}": address for key, address in MAIL_TO.items()},
     )
     for name in ("TRIAGE_ITOP_TOKEN", "TRIAGE_SMTP_USER", "TRIAGE_SMTP_PASSWORD"):
@@ -149,7 +152,7 @@ def run_demo(
 ) -> None:
     """Run the whole demo until Ctrl-C; everything started here is stopped on the way out."""
     if not _port_free(host, port):
-        raise click.ClickException(f"port {port} is already in use: try `triage demo --port N`")
+        raise click.ClickException(f"le port {port} est déjà pris : essayez `triage demo --port N`")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
     sandbox = start_sandbox(tickets)
     mail = activity = child = None
@@ -157,7 +160,7 @@ def run_demo(
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         mail = MailSink(Path(app.instance_path) / "demo-mail", clear=True).start()
-        database = prepare_app(app, sandbox, mail)
+        database = prepare_app(app, sandbox, mail, web_url=f"http://{host}:{port}")
         init_db(app)
         result = seed_history(app)
         accounts = create_accounts(app)
@@ -170,7 +173,7 @@ def run_demo(
     finally:
         _stop(child, activity, mail, sandbox)
         signal.signal(signal.SIGTERM, previous)
-        click.echo("triage (démo) arrêté / stopped.")
+        click.echo("triage (démo) arrêté.")
 
 
 def _stop(child, activity, mail, sandbox) -> None:
@@ -185,6 +188,18 @@ def _stop(child, activity, mail, sandbox) -> None:
     for part in (activity, mail, sandbox):
         if part is not None:
             part.stop()
+
+
+def _triage() -> str:
+    """The ``triage`` command of this installation (``.venv/bin/triage`` after ``make``):
+    a plain ``triage`` is not on the PATH of a shell where the venv is not activated."""
+    script = Path(sys.executable).parent / "triage"
+    if not script.exists():
+        return "triage"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -210,20 +225,18 @@ def _banner(
     echo = click.echo
     echo("")
     echo(f"triage (démo) : http://{host}:{port}/")
-    echo(f"  Bac à sable iTop / iTop sandbox : {sandbox.url}/webservices/rest.php (admin / admin)")
-    echo(
-        f"  Première synchronisation / first sync : {result.fetched} tickets, "
-        f"{result.created} créés / created"
-    )
-    echo(f"  Base / database : {database}")
+    echo(f"  Bac à sable iTop : {sandbox.url}/webservices/rest.php (admin / admin)")
+    echo(f"  Première relève : {result.fetched} tickets lus, {result.created} créés")
+    echo(f"  Base de données : {database}")
     if accounts:
-        echo(f"  Comptes de démo / demo logins (mot de passe / password « {DEMO_PASSWORD} ») :")
+        echo(f"  Comptes de démo (mot de passe « {DEMO_PASSWORD} ») :")
         for login, role, team in accounts:
             echo(f"    {login:<12} {role}{' ' + team if team else ''}")
-    echo(f"  Courriels / e-mails : serveur SMTP local 127.0.0.1:{mail.port}, un fichier .eml")
+    echo(f"  Courriels : serveur SMTP local 127.0.0.1:{mail.port}, un fichier .eml")
     echo(f"    par courriel dans {mail.folder}/ (national : {MAIL_TO['escalation_to']})")
-    echo("  Nouveaux tickets dans le bac à sable toutes les 30 à 60 s / new tickets every 30-60 s")
-    echo("  Planificateur / scheduler : " + (f"pid {child.pid}" if child else "non lancé"))
-    echo(f"  Autre terminal / other shell : TRIAGE_DATABASE_URL=sqlite:///{database} triage stats")
-    echo("  Ctrl-C pour arrêter / to stop.")
+    echo("  Nouveaux tickets dans le bac à sable toutes les 30 à 60 s")
+    echo("  Planificateur (triage scheduler) : " + (f"pid {child.pid}" if child else "non lancé"))
+    shell = f"TRIAGE_DATABASE_URL=sqlite:///{database} {_triage()} stats"
+    echo(f"  Dans un autre terminal : {shell}")
+    echo("  Ctrl-C pour arrêter.")
     echo("")

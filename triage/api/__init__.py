@@ -24,7 +24,7 @@ def _authenticate():
 
 def init_app(app: Flask) -> None:
     """Register the API blueprints and the error handlers."""
-    from triage.api import errors, health, routes  # noqa: F401  (attach the routes)
+    from triage.api import desk, errors, health, routes  # noqa: F401  (attach the routes)
     from triage.auth import csrf
 
     csrf.exempt(bp)

@@ -2,28 +2,22 @@
 
 from typing import Any
 
+from triage.api.openapi_desk import DESK_PATHS, DESK_SCHEMAS, DESK_TICKET_FIELDS, SOON_OVERDUE
+from triage.api.openapi_parts import BOOL, INT, NUM, STR, TIME
+from triage.api.openapi_parts import body as _body
+from triage.api.openapi_parts import error as _error
+from triage.api.openapi_parts import nullable as _nullable
+from triage.api.openapi_parts import obj as _obj
+from triage.api.openapi_parts import ok as _ok
+from triage.api.openapi_parts import param as _param
 from triage.models import QUEUES, ROUTABLE_TEAMS, TEAM_SOURCES, TEAMS
 from triage.services.tickets import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, STATES
 
-
-def _nullable(schema: dict) -> dict:
-    return {**schema, "nullable": True}
-
-
-STR = {"type": "string"}
-INT = {"type": "integer"}
-NUM = {"type": "number"}
-BOOL = {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time"}
 QUEUE_ROW = {
     "type": "object",
     "required": ["total", *QUEUES],
     "properties": {"total": INT, **{q: INT for q in QUEUES}},
 }
-
-
-def _obj(properties: dict, required: list | None = None) -> dict:
-    return {"type": "object", "required": required or list(properties), "properties": properties}
 
 
 SCHEMAS: dict[str, Any] = {
@@ -49,6 +43,7 @@ SCHEMAS: dict[str, Any] = {
             "escalated_at": _nullable(TIME),
             "organization": STR,
             "caller": STR,
+            **DESK_TICKET_FIELDS,
         }
     ),
     "Decision": _obj(
@@ -134,37 +129,6 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _error(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-def _ok(schema: str, description: str = "OK") -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-    }
-
-
-def _param(name: str, schema: dict, description: str, where: str = "query") -> dict:
-    return {
-        "name": name,
-        "in": where,
-        "required": where == "path",
-        "schema": schema,
-        "description": description,
-    }
-
-
-def _body(schema: str) -> dict:
-    return {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-    }
-
-
 AUTH_ERRORS = {"401": _error("no valid token or session"), "500": _error("internal error")}
 REF = _param("ref", STR, "iTop reference, e.g. R-000123", "path")
 
@@ -189,6 +153,7 @@ PATHS: dict[str, Any] = {
                 ),
                 _param("overdue", BOOL, "only open tickets past the escalation threshold"),
                 _param("needs_review", BOOL, "only tickets the router left to a human"),
+                SOON_OVERDUE,
                 _param("q", STR, "text in the ref, title, establishment or caller"),
                 _param("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
                 _param(
@@ -279,9 +244,9 @@ def openapi_document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-        "paths": PATHS,
+        "paths": {**PATHS, **DESK_PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **DESK_SCHEMAS},
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",

@@ -90,3 +90,17 @@ def settings_cutoff(now: dt.datetime, days: int, settings: Settings) -> dt.datet
         alsace_moselle=settings.alsace_moselle,
         tz=settings.tz,
     )
+
+
+def escalation_due(created_at: dt.datetime, settings: Settings) -> dt.datetime:
+    """When a ticket created at ``created_at`` becomes overdue (the age check then moves it to
+    the national level at its next run): ``escalation_days`` later, calendar or working days."""
+    days = settings.escalation_days
+    if not settings.working_days:
+        return created_at + dt.timedelta(days=days)
+    day, counted = created_at.astimezone(settings.tz).date(), 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, alsace_moselle=settings.alsace_moselle):
+            counted += 1
+    return dt.datetime.combine(day, dt.time(), tzinfo=settings.tz).astimezone(dt.UTC)

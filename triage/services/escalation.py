@@ -27,8 +27,8 @@ from triage.models import (
     utcnow,
 )
 from triage.services import writeback
-from triage.services.ages import rule_name, settings_age_days, settings_cutoff
-from triage.services.history import history
+from triage.services.ages import escalation_due, rule_name, settings_age_days, settings_cutoff
+from triage.services.history import decision_time, history, team_durations
 from triage.services.teams import set_team
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def ticket_facts(
     """What a message says about a ticket (its state before the escalation)."""
     decisions = [
         {
-            "at": d.at,
+            "at": decision_time(d, ticket),
             "actor": d.actor,
             "source": d.source,
             "from_team": d.from_team,
@@ -127,7 +127,17 @@ def ticket_facts(
         age_days=settings_age_days(ticket.created_at, now, settings),
         description=ticket.description,
         history=decisions,
+        due_at=escalation_due(ticket.created_at, settings),
+        durations=_time_per_team(session=session, ticket=ticket, now=now),
     )
+
+
+def _time_per_team(*, session: Session, ticket: Ticket, now: dt.datetime) -> list[dict]:
+    """Days spent in each team so far, in the order the ticket went through them."""
+    days: dict[str, float] = {}
+    for segment in team_durations(session=session, ticket=ticket, now=now):
+        days[segment["team"]] = days.get(segment["team"], 0.0) + segment["days"]
+    return [{"team": team, "days": round(total, 1)} for team, total in days.items()]
 
 
 def _record(*, session, ticket, level, days, now, settings, to_addrs) -> Escalation:

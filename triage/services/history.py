@@ -17,6 +17,15 @@ def history(*, session: Session, ticket: Ticket) -> list[RoutingDecision]:
     return list(session.exec(query))
 
 
+def decision_time(decision: RoutingDecision, ticket: Ticket) -> dt.datetime:
+    """When a decision was made. For the team iTop already had when triage first saw the
+    ticket, iTop's assignment date: the decision's own time is only the sync's."""
+    first_sync = decision.source == "itop" and decision.from_team in (None, Team.UNASSIGNED)
+    if first_sync and ticket.assigned_at is not None and ticket.assigned_at <= decision.at:
+        return ticket.assigned_at
+    return decision.at
+
+
 def team_durations(*, session: Session, ticket: Ticket, now: dt.datetime | None = None) -> list:
     """Time spent in each team, oldest first: team, start, end (None: now), days, source."""
     now = now or utcnow()
@@ -31,7 +40,7 @@ def team_durations(*, session: Session, ticket: Ticket, now: dt.datetime | None 
         }
     ]
     for decision in decisions:
-        at = max(decision.at, ticket.created_at)
+        at = max(decision_time(decision, ticket), ticket.created_at)
         if decision.to_team == segments[-1]["team"]:
             continue
         segments.append(

@@ -29,7 +29,7 @@ def _team_words(names: dict, team: str) -> str:
     return f"l'équipe {names[team]}" if team in names else "la file « à trier »"
 
 
-def requalify(
+def move(
     *,
     session: Session,
     settings: Settings,
@@ -38,7 +38,8 @@ def requalify(
     actor: str,
     comment: str = "",
 ) -> Ticket:
-    """Move a ticket to ``team`` as an agent's decision, queue the iTop write-back; commits."""
+    """Move a ticket to ``team`` as an agent's decision and queue the iTop write-back (no
+    commit: a bulk requalification commits all its moves together)."""
     target = normalize_team(team)
     if target not in TEAMS:
         raise UnknownTeam(f"a ticket is requalified to one of {', '.join(TEAMS)}")
@@ -64,6 +65,22 @@ def requalify(
         log_entry=log_entry,
         source="agent",
     )
-    session.commit()
     log.info("ticket %s requalified %s -> %s by %s", ticket.ref, previous, target, actor)
+    return ticket
+
+
+def requalify(
+    *,
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    team: str,
+    actor: str,
+    comment: str = "",
+) -> Ticket:
+    """Move a ticket to ``team`` as an agent's decision, queue the iTop write-back; commits."""
+    move(
+        session=session, settings=settings, ticket=ticket, team=team, actor=actor, comment=comment
+    )
+    session.commit()
     return ticket

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from triage.config import Settings
 from triage.models import QUEUES, Escalation, Team, Ticket, TicketEvent, in_backlog, utcnow
-from triage.services.ages import settings_age_days, settings_cutoff
+from triage.services.ages import escalation_due, settings_age_days, settings_cutoff
 from triage.services.history import history, team_durations  # noqa: F401 (the views' doors)
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class TicketQuery:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     sort: str = "oldest"
+    soon_overdue: bool = False  # open, warned (TRIAGE_WARNING_DAYS) but not yet overdue
 
 
 def _flag(value: str | None, name: str) -> bool:
@@ -82,6 +83,7 @@ def parse_query(args: Any, *, allow_triage_tab: bool = False) -> TicketQuery:
         page=_int(args.get("page"), "page", 1, 1, 1_000_000),
         per_page=_int(args.get("per_page"), "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         sort=sort,
+        soon_overdue=_flag(args.get("soon_overdue"), "soon_overdue"),
     )
 
 
@@ -103,11 +105,24 @@ def _conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> 
         conditions.extend([Ticket.is_open, Ticket.created_at < _cutoff(settings, now)])
     if query.needs_review:
         conditions.append(Ticket.needs_review)
+    if query.soon_overdue:
+        conditions.extend(soon_overdue_conditions(settings=settings, now=now))
     if query.q:
         pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         fields = (Ticket.ref, Ticket.title, Ticket.organization, Ticket.caller)
         conditions.append(sa.or_(*(f.ilike(pattern, escape="\\") for f in fields)))
     return conditions
+
+
+def soon_overdue_conditions(*, settings: Settings, now: dt.datetime) -> list:
+    """Open, not escalated, older than the warning age but not yet overdue ("bientôt en
+    retard": the tickets a team can still save from the national level)."""
+    return [
+        Ticket.is_open,
+        Ticket.escalated_at.is_(None),
+        Ticket.created_at < settings_cutoff(now, settings.warning_days, settings),
+        Ticket.created_at >= _cutoff(settings, now),
+    ]
 
 
 def list_tickets(
@@ -144,6 +159,27 @@ def queue_counts(*, session: Session, settings: Settings) -> dict[str, int]:
         ).one()
     )
     return counts
+
+
+def count_matching(
+    *, session: Session, settings: Settings, query: TicketQuery, now: dt.datetime, after_id: int = 0
+) -> int:
+    """How many tickets the listing ``query`` holds, only those with an id above ``after_id``
+    (the ones that arrived after a page was shown: ids only grow)."""
+    conditions = [*_conditions(query, settings=settings, now=now), Ticket.id > after_id]
+    return int(session.exec(select(sa.func.count()).select_from(Ticket).where(*conditions)).one())
+
+
+def last_ticket_id(*, session: Session) -> int:
+    """The highest ticket id so far (0 when there is none)."""
+    return int(session.exec(select(sa.func.coalesce(sa.func.max(Ticket.id), 0))).one())
+
+
+def soon_overdue_count(*, session: Session, settings: Settings) -> int:
+    """Open tickets of every queue that will soon be overdue (the "bientôt en retard" tab)."""
+    conditions = [in_backlog(settings.itop_service)]
+    conditions += soon_overdue_conditions(settings=settings, now=utcnow())
+    return int(session.exec(select(sa.func.count()).select_from(Ticket).where(*conditions)).one())
 
 
 def get_ticket(*, session: Session, ref: str) -> Ticket | None:
@@ -192,7 +228,16 @@ def ticket_to_dict(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> d
         "caller": ticket.caller,
         "gone": ticket.gone,
         "itop_url": settings.itop_ticket_url(ticket.itop_id),
+        "agent": ticket.agent,
+        "escalation_due_at": iso(_due(ticket, settings), settings),
     }
+
+
+def _due(ticket: Ticket, settings: Settings) -> dt.datetime | None:
+    """When an open ticket not yet escalated becomes overdue; None for the others."""
+    if not ticket.is_open or ticket.escalated_at is not None or ticket.gone is not None:
+        return None
+    return escalation_due(ticket.created_at, settings)
 
 
 def escalations(*, session: Session, ticket: Ticket) -> list[Escalation]:

@@ -56,8 +56,7 @@ def create_user(
         raise AccountError(f"équipe inconnue {team!r} : {', '.join(TEAMS)}")
     if role == "agent" and team is None:
         raise AccountError("un agent doit avoir une équipe (SI2C, DRASI ou NATIONAL)")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères minimum)")
+    _check_password(password)
     if get_user(session=session, login=login) is not None:
         raise AccountError(f"l'identifiant {login!r} existe déjà")
     user = User(login=login, password_hash=generate_password_hash(password), role=role, team=team)
@@ -80,6 +79,76 @@ def set_active(*, session: Session, user: User, active: bool) -> User:
             token.revoked_at = now
             session.add(token)
     session.commit()
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères minimum)")
+
+
+def set_password(*, session: Session, user: User, password: str) -> User:
+    """A new password (an admin's reset, or the user's own change); the login is unlocked
+    too, since whoever forgot it probably locked it. Commits."""
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.commit()
+    log.info("password of %s changed", user.login)
+    return user
+
+
+def change_own_password(*, session: Session, user: User, current: str, new: str) -> User:
+    """The user changes their own password, proving they know the current one. Commits."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError("mot de passe actuel incorrect")
+    if current == new:
+        raise AccountError("le nouveau mot de passe doit être différent de l'actuel")
+    return set_password(session=session, user=user, password=new)
+
+
+def _active_admins(session: Session) -> int:
+    query = select(sa.func.count()).select_from(User).where(User.role == "admin", User.active)
+    return int(session.exec(query).one())
+
+
+def set_role(*, session: Session, user: User, role: str, team: str | None) -> User:
+    """Change an account's role and team (an agent needs one); the last active admin stays
+    an admin. Commits."""
+    role, team = (role or "").strip().lower(), (team or "").strip().upper() or None
+    if role not in ROLES:
+        raise AccountError(f"rôle inconnu {role!r} : {', '.join(ROLES)}")
+    if team is not None and team not in TEAMS:
+        raise AccountError(f"équipe inconnue {team!r} : {', '.join(TEAMS)}")
+    if role == "agent" and team is None:
+        raise AccountError("un agent doit avoir une équipe (SI2C, DRASI ou NATIONAL)")
+    if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:
+        raise AccountError("c'est le dernier administrateur actif : nommez-en un autre d'abord")
+    user.role, user.team = role, team
+    session.add(user)
+    session.commit()
+    log.info("user %s is now %s (team %s)", user.login, role, team)
+    return user
+
+
+def unlock(*, session: Session, user: User) -> User:
+    """Lift the lock that repeated failed logins put on an account. Commits."""
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.commit()
+    log.info("login %s unlocked", user.login)
+    return user
+
+
+def set_itop_person(*, session: Session, user: User, person_id: int | None) -> User:
+    """The iTop Person the user is ("je prends" assigns tickets to it); None: none. Commits."""
+    if person_id is not None and person_id <= 0:
+        raise AccountError("l'identifiant de personne iTop est un entier positif")
+    user.itop_person_id = person_id
+    session.add(user)
+    session.commit()
+    log.info("user %s is iTop person %s", user.login, person_id)
     return user
 
 

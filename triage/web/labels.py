@@ -5,29 +5,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-# iTop's UserRequest statuses, as iTop's own French interface names them
-STATUS_LABELS = {
-    "new": "Nouveau",
-    "escalated_tto": "Escaladé (délai de prise en charge)",
-    "assigned": "Affecté",
-    "escalated_ttr": "Escaladé (délai de résolution)",
-    "waiting_for_approval": "En attente d'approbation",
-    "approved": "Approuvé",
-    "rejected": "Rejeté",
-    "pending": "En attente",
-    "resolved": "Résolu",
-    "closed": "Fermé",
-    "dispatched": "Transmis",
-    "redispatched": "Retransmis",
-}
-# who recorded a team decision: a person's login, or one of triage's own parts
-ACTOR_LABELS = {
-    "router": "Routeur",
-    "itop": "iTop",
-    "scheduler": "Planificateur",
-    "escalation": "Escalade",
-    "triage": "triage",
-}
+from triage.words import ACTOR_LABELS, STATUS_LABELS  # noqa: F401 (the pages' words too)
+
 # how a decision was made, in the ticket's history (the queue uses the short source_label)
 DECISION_LABELS = {
     "prefix": "Préfixe du titre",

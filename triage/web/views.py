@@ -10,6 +10,7 @@ from triage.auth import client_ip, principal_for
 from triage.config import get_settings
 from triage.db import get_session
 from triage.models import QUEUES, TEAMS, Team, utcnow
+from triage.services import desk
 from triage.services import tickets as ticket_service
 from triage.services.completeness import completeness
 from triage.services.requalify import can_requalify, requalify
@@ -21,11 +22,13 @@ from triage.web.labels import query_error
 
 log = logging.getLogger(__name__)
 
+SOON_TAB = "SOON"  # every queue's open tickets between the warning and the escalation age
 TABS = (
     (Team.SI2C, "SI2C"),
     (Team.DRASI, "DRASI"),
     (Team.NATIONAL, "National"),
     (ticket_service.TRIAGE_TAB, "À trier"),
+    (SOON_TAB, "Bientôt en retard"),
     ("ALL", "Toutes"),
 )
 
@@ -89,7 +92,15 @@ def _counts(session_db, settings) -> dict[str, int]:
     """Open tickets per tab; "Toutes" is every queue together."""
     counts = ticket_service.queue_counts(session=session_db, settings=settings)
     counts["ALL"] = sum(counts.get(queue, 0) for queue in QUEUES)
+    counts[SOON_TAB] = ticket_service.soon_overdue_count(session=session_db, settings=settings)
     return counts
+
+
+def _live_url(tab: str, after: int) -> str:
+    """Where the page asks what arrived after ticket ``after`` (read before the listing, so
+    that a ticket arriving meanwhile is announced rather than missed), with its filters."""
+    keep = {k: v for k, v in request.args.items() if k not in ("page", "team")}
+    return url_for("web.live_queue", **keep, team=tab, after=after)
 
 
 @bp.get("/")
@@ -97,7 +108,9 @@ def queue():
     """The triage queue: one tab per team, "À trier", search, overdue filter, pages."""
     args = request.args.to_dict()
     tab = (args.get("team") or _default_tab()).upper()
-    args["team"] = "" if tab == "ALL" else tab
+    args["team"] = "" if tab in ("ALL", SOON_TAB) else tab
+    if tab == SOON_TAB:
+        args["soon_overdue"] = "true"
     args.setdefault("per_page", "25")
     try:
         query = ticket_service.parse_query(args, allow_triage_tab=True)
@@ -106,6 +119,7 @@ def queue():
     now = utcnow()
     settings = get_settings()
     session_db = get_session()
+    newest = ticket_service.last_ticket_id(session=session_db)
     rows, total = ticket_service.list_tickets(
         session=session_db, settings=settings, query=query, now=now
     )
@@ -120,6 +134,11 @@ def queue():
         tabs=TABS,
         pages=pages,
         counts=_counts(session_db, settings),
+        teams=TEAMS,
+        can_bulk=current_user.role in ("agent", "supervisor", "admin"),
+        live_url=_live_url(tab, newest),
+        warning_days=settings.warning_days,
+        escalation_days=settings.escalation_days,
     )
 
 
@@ -144,6 +163,9 @@ def ticket(ref: str):
         explanation=explanation,
         explain_error=explain_error,
         can_requalify=can_requalify(current_user, found),
+        can_take=desk.can_take(current_user, found),
+        undoable=desk.undoable(session=session_db, ticket=found, actor=current_user.login),
+        suggested=desk.suggested_team(found),
         teams=TEAMS,
     )
 
