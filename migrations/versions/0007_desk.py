@@ -1,7 +1,7 @@
 """The agent's desk: a user's iTop person (take a ticket)
 
 Revision ID: 0007_desk
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 04:20:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_desk'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
