@@ -54,6 +54,7 @@ FRENCH = {
     403: "Vous n'avez pas le droit de faire cela.",
     404: "Page introuvable.",
     405: "Méthode non autorisée.",
+    413: "Requête trop volumineuse : le texte envoyé dépasse la taille acceptée.",
     500: "Erreur interne : l'incident est enregistré.",
 }
 

@@ -7,6 +7,7 @@ from flask import jsonify, request
 
 from triage.api.blueprints import bp
 from triage.api.errors import ApiError
+from triage.api.json_body import json_object
 from triage.api.openapi import openapi_document
 from triage.auth import api_identity
 from triage.config import get_settings
@@ -26,13 +27,6 @@ from triage.services.tickets import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "a JSON object is expected (Content-Type: application/json)")
-    return body
 
 
 def _string(body: dict, key: str, *, required: bool = False) -> str:
@@ -90,7 +84,7 @@ def ticket(ref: str):
 @bp.post("/tickets/<ref>/requalify")
 def requalify_ticket(ref: str):
     """Move a ticket to another queue as the caller's decision."""
-    body = _json_body()
+    body = json_object()
     team = _string(body, "team", required=True)
     comment = _string(body, "comment")
     found = _ticket_or_404(ref)
@@ -129,7 +123,7 @@ def stats():
 @bp.post("/classify")
 def classify():
     """One ``triage classify`` line for a title and description, with its explanation."""
-    body = _json_body()
+    body = json_object()
     title = _string(body, "title")
     description = _string(body, "description")
     if not title.strip() and not description.strip():
