@@ -4,7 +4,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -77,6 +77,15 @@ def _load_user(user_id: str) -> Principal | None:
     return principal_for(user)
 
 
+ROLE_KEY = "triage_role"  # the role at sign-in, in the signed cookie (see admin_in_cookie)
+
+
+def admin_in_cookie() -> bool:
+    """Whether the signed session cookie is an admin's, read without the database (which
+    may be down: /healthz shows an admin the driver's error, nobody else)."""
+    return bool(session.get("_user_id")) and session.get(ROLE_KEY) == "admin"
+
+
 def bearer_token() -> str | None:
     """The token of an ``Authorization: Bearer`` header, "" when malformed, None when absent."""
     header = request.headers.get("Authorization")
@@ -137,7 +146,8 @@ def _forget_cached_user() -> None:
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if current_user.is_authenticated and response.mimetype == "text/html":
+    signed_in = bool(session.get("_user_id"))  # the cookie: the database may be down (503)
+    if response.mimetype == "text/html" and (signed_in or response.status_code >= 500):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

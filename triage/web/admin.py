@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from triage.api.health import jobs_status, sync_status
 from triage.auth import role_required
 from triage.config import get_settings
 from triage.db import get_session
@@ -16,6 +15,7 @@ from triage.services import retrain as retrain_service
 from triage.services import users as user_service
 from triage.services.outbox import outbox_counts
 from triage.services.replay import last_replay
+from triage.services.status import jobs_status, sync_status
 from triage.services.training import current_card
 from triage.web.blueprint import bp
 from triage.web.filters import local_time

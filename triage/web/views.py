@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from triage.auth import client_ip, principal_for
+from triage.auth import ROLE_KEY, client_ip, principal_for
 from triage.config import get_settings
 from triage.db import get_session
 from triage.models import QUEUES, TEAMS, Team, utcnow
@@ -65,6 +65,7 @@ def login():
         ), 401
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(principal_for(user))
+    session[ROLE_KEY] = user.role
     return redirect(_safe_next(request.form.get("next")))
 
 
