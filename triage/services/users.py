@@ -4,28 +4,22 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import threading
-from collections import defaultdict, deque
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from triage.models import TEAMS, ApiToken, User, utcnow
+from triage.services import throttle
 
 log = logging.getLogger(__name__)
 
 ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
 MIN_PASSWORD_LENGTH = 8
-MAX_FAILURES = 5  # consecutive failures on one login before it is locked
-LOCK_MINUTES = 15
-IP_MAX_FAILURES = 20  # failures from one address within LOCK_MINUTES (per worker process)
 TOKEN_PREFIX = "trg_"
 
 # A hash to check against when the login does not exist, so both cases cost the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-_ip_failures: dict[str, deque] = defaultdict(deque)
-_ip_lock = threading.Lock()
 
 
 class AccountError(ValueError):
@@ -81,68 +75,54 @@ def set_active(*, session: Session, user: User, active: bool) -> User:
             token.revoked_at = now
             session.add(token)
     session.commit()
+    if not active:
+        end_sessions(session=session, user=user)
     return user
 
 
-def _ip_blocked(ip: str, now: dt.datetime) -> bool:
-    """Too many recent failures from this address (kept in this process only)."""
-    with _ip_lock:
-        window = _ip_failures[ip]
-        while window and window[0] < now - dt.timedelta(minutes=LOCK_MINUTES):
-            window.popleft()
-        return len(window) >= IP_MAX_FAILURES
-
-
-def _record_ip_failure(ip: str, now: dt.datetime) -> None:
-    with _ip_lock:
-        _ip_failures[ip].append(now)
-
-
-def reset_ip_failures() -> None:
-    """Forget every address's failures (tests, or an admin after an incident)."""
-    with _ip_lock:
-        _ip_failures.clear()
-
-
 def authenticate(*, session: Session, login: str, password: str, ip: str) -> User | None:
-    """The user when the password is right and neither the login nor the address is locked."""
-    now = utcnow()
+    """The user when the password is right, else None; LoginThrottled (not checking the
+    password) while this login from this address, or this address, must wait."""
+    throttle.check(session=session, login=login or "", address=ip)
     user = get_user(session=session, login=login or "")
-    if _ip_blocked(ip, now):
-        log.warning("login refused for %r: too many failures from %s", login, ip)
-        return None
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
-        _record_ip_failure(ip, now)
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        log.warning("login refused for %s: locked until %s", user.login, user.locked_until)
-        return None
-    if check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
+    elif check_password_hash(user.password_hash, password or ""):
+        throttle.record_success(session=session, login=user.login, address=ip)
+        user.last_login_at = utcnow()
         session.add(user)
         session.commit()
         return user
-    _record_ip_failure(ip, now)
-    _record_failure(session=session, user=user, now=now)
+    throttle.record_failure(session=session, login=login or "", address=ip)
     return None
 
 
-def _record_failure(*, session: Session, user: User, now: dt.datetime) -> None:
-    """Count a failure atomically (several workers); lock the login at MAX_FAILURES."""
+def unlock(*, session: Session, user: User) -> int:
+    """An admin lifts the sign-in throttling of a user, from every address. Commits."""
+    return throttle.unlock(session=session, login=user.login)
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """End every browser session of this user (logout, password change). Commits."""
     session.execute(
-        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
     )
     session.commit()
     session.refresh(user)
-    if user.failed_logins >= MAX_FAILURES:
-        user.failed_logins = 0
-        user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-        session.add(user)
-        session.commit()
-        log.warning("login %s locked for %d minutes", user.login, LOCK_MINUTES)
+
+
+def change_password(*, session: Session, user: User, password: str) -> User:
+    """Set a new password and end every session of the user (tokens stay). Commits."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères minimum)")
+    user.password_hash = generate_password_hash(password)
+    session.add(user)
+    session.commit()
+    end_sessions(session=session, user=user)
+    log.info("password of %s changed; its sessions ended", user.login)
+    return user
 
 
 def create_token(*, session: Session, user: User, name: str = "") -> str:

@@ -10,7 +10,7 @@ from triage.auth import role_required
 from triage.config import get_settings
 from triage.db import get_session
 from triage.models import TEAMS, ApiToken, ItopWrite, OutboxMessage, User
-from triage.services import outgoing
+from triage.services import outgoing, throttle
 from triage.services import retrain as retrain_service
 from triage.services import users as user_service
 from triage.services.outbox import outbox_counts
@@ -66,6 +66,7 @@ def _render(new_token: str | None = None, token_owner: str | None = None):
     return render_template(
         "admin.html",
         users=user_service.list_users(session=session),
+        throttled=throttle.waiting_logins(session=session),
         tokens=user_service.list_tokens(session=session),
         sync=sync_status(session=session, settings=get_settings()),
         jobs=jobs,
@@ -125,6 +126,32 @@ def admin_set_active(user_id: int):
         return redirect(url_for("web.admin"))
     user_service.set_active(session=session, user=user, active=active)
     flash(f"Compte {user.login} {'réactivé' if active else 'désactivé'}.", "success")
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@role_required("admin")
+def admin_unlock(user_id: int):
+    """Lift the sign-in throttling of an account, from every address."""
+    user = get_session().get(User, user_id) or abort(404)
+    user_service.unlock(session=get_session(), user=user)
+    flash(f"Compte {user.login} débloqué : il peut se connecter de nouveau.", "success")
+    return redirect(url_for("web.admin"))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@role_required("admin")
+def admin_set_password(user_id: int):
+    """Give an account a new password: every session of that user ends."""
+    user = get_session().get(User, user_id) or abort(404)
+    try:
+        user_service.change_password(
+            session=get_session(), user=user, password=request.form.get("password", "")
+        )
+    except user_service.AccountError as exc:
+        flash(f"Mot de passe non changé : {exc}", "error")
+        return redirect(url_for("web.admin"))
+    flash(f"Mot de passe de {user.login} changé : ses sessions sont fermées.", "success")
     return redirect(url_for("web.admin"))
 
 
