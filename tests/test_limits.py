@@ -115,3 +115,16 @@ def test_gunicorn_answers_413_to_10_mb_without_reading_it(served, password_hash)
     assert response.status_code == 413
     assert response.json()["error"] == "request_entity_too_large"
     assert requests.get(served.base_url + "/healthz", timeout=10).status_code == 200
+
+
+def test_nul_characters_are_no_server_error(client, bearer, ticket_factory):
+    """PostgreSQL refuses NUL in text: found by schemathesis, 500 before."""
+    ticket_factory(ref="R-NUL", team="SI2C")
+    assert client.get("/api/v1/tickets?q=a%00b", headers=bearer).status_code == 200
+    assert client.get("/api/v1/tickets/R-NUL%00", headers=bearer).status_code == 404
+    moved = client.post(
+        "/api/v1/tickets/R-NUL/requalify", json={"team": "DRASI", "comment": "a\x00b"},
+        headers=bearer,
+    )
+    assert moved.status_code == 200
+    assert moved.get_json()["history"][-1]["reason"] == "ab"

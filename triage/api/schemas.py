@@ -200,7 +200,9 @@ class Classification(BaseModel):
     prefix: RoutableTeam | None
     requalify: bool
     source: Literal["prefix", "model", "prefix+model"]
-    explanation: list[tuple[str, float]] = Field(description="[term, weight] pairs")
+    explanation: list[Annotated[list[str | float], Field(min_length=2, max_length=2)]] = Field(
+        description="[term, weight] pairs"
+    )
 
 
 REQUESTS = (TicketsQuery, StatsQuery, Requalify, ClassifyRequest)

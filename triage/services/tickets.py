@@ -103,8 +103,9 @@ def _conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> 
         conditions.extend([Ticket.is_open, Ticket.created_at < _cutoff(settings, now)])
     if query.needs_review:
         conditions.append(Ticket.needs_review)
-    if query.q:
-        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    text = query.q.replace("\x00", "")  # PostgreSQL refuses NUL; no stored text holds one
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         fields = (Ticket.ref, Ticket.title, Ticket.organization, Ticket.caller)
         conditions.append(sa.or_(*(f.ilike(pattern, escape="\\") for f in fields)))
     return conditions
@@ -148,6 +149,8 @@ def queue_counts(*, session: Session, settings: Settings) -> dict[str, int]:
 
 def get_ticket(*, session: Session, ref: str) -> Ticket | None:
     """The ticket with this iTop reference, or None."""
+    if "\x00" in ref:  # no stored text holds NUL (PostgreSQL refuses it in a query)
+        return None
     return session.exec(select(Ticket).where(Ticket.ref == ref)).first()
 
 
