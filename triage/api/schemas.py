@@ -243,13 +243,43 @@ def query_parameters(model: type[Request]) -> list[dict]:
 M = TypeVar("M", bound=Request)
 
 
+RULES = {  # pydantic's error types in the API's words (the web page has French ones)
+    "int_parsing": "must be an integer",
+    "int_type": "must be an integer",
+    "bool_parsing": "must be true or false",
+    "date_from_datetime_parsing": "must be a date YYYY-MM-DD",
+    "date_parsing": "must be a date YYYY-MM-DD",
+    "string_type": "must be a string",
+    "missing": "is required",
+}
+
+
+def _bounds(model: type[Request], name: str) -> str | None:
+    """"between LOW and HIGH" for a field with both bounds."""
+    field = model.model_fields.get(name)
+    found = {k: getattr(m, k) for m in (field.metadata if field else []) for k in ("ge", "le")
+             if hasattr(m, k)}
+    return f"must be between {found['ge']} and {found['le']}" if len(found) == 2 else None
+
+
+def _sentence(model: type[Request], error: dict) -> str:
+    """One error as "field must be ..." (pydantic's own words when there is no rule)."""
+    where = ".".join(str(part) for part in error["loc"])
+    rule = RULES.get(error["type"])
+    if error["type"] == "literal_error":
+        rule = f"must be one of {error['ctx']['expected']}"
+    elif error["type"] in ("less_than_equal", "greater_than_equal"):
+        rule = _bounds(model, where)
+    if rule is None:
+        return f"{where}: {error['msg']}" if where else error["msg"].removeprefix("Value error, ")
+    return f"{where} {rule}"
+
+
 def parse(model: type[M], data: Any) -> M:
     """The validated model, or ApiError 400 naming the field and the rule."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
         error = "unknown_team" if first["loc"][:1] == ("team",) else "invalid_request"
-        message = f"{where}: {first['msg']}" if where else first["msg"]
-        raise ApiError(400, message, error) from exc
+        raise ApiError(400, _sentence(model, first), error) from exc
