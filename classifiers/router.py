@@ -24,6 +24,9 @@ from classifiers.text import text_after_prefix
 
 CHUNK = 2000
 Ticket = tuple[str, str]  # (title, description)
+# What is read of a ticket: the start says where it goes; a 10 MB text would hold a worker.
+MAX_TITLE_CHARS = 1_000
+MAX_DESCRIPTION_CHARS = 50_000
 
 
 class Router:
@@ -90,7 +93,7 @@ class Router:
 
     def decide_many(self, tickets: Iterable[Ticket]) -> list[tuple[str | None, Decision]]:
         """(prefix read, decision) for each (title, description)."""
-        prefixes, texts = self._read(list(tickets))
+        prefixes, texts = self._read(capped(tickets))
         probas = self.proba_si2c(texts)
         return [
             (prefix, self._decide(prefix, float(p)))
@@ -102,7 +105,7 @@ class Router:
     ) -> list[tuple[str | None, Decision, Explanation]]:
         """(prefix read, decision, explanation) for each (title, description), in one pass:
         each text is read and vectorised once, for the prediction and its explanation."""
-        tickets = list(tickets)
+        tickets = capped(tickets)
         prefixes, texts = self._read(tickets)
         answers = []
         for start in range(0, len(tickets), CHUNK):
@@ -180,6 +183,11 @@ class Router:
 
 def _pairs(items: Iterable[dict]) -> list[Ticket]:
     return [(str(i.get("title") or ""), str(i.get("description") or "")) for i in items]
+
+
+def capped(tickets: Iterable[Ticket]) -> list[Ticket]:
+    """The tickets cut to what the router reads (MAX_TITLE_CHARS, MAX_DESCRIPTION_CHARS)."""
+    return [(t[:MAX_TITLE_CHARS], d[:MAX_DESCRIPTION_CHARS]) for t, d in tickets]
 
 
 def output_line(ticket_id, prefix: str | None, decision: Decision) -> dict:

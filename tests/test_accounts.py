@@ -1,10 +1,9 @@
 """Account changes: an admin resets a password, changes a role or team, unlocks; a user
 changes their own password. Through the pages (and the sign-in form that proves them)."""
 
-import datetime as dt
-
 from tests.plugins.web import PASSWORD, login
-from triage.models import User, utcnow
+from triage.models import User
+from triage.services import throttle
 
 
 def fresh(session, user_id) -> User:
@@ -14,9 +13,9 @@ def fresh(session, user_id) -> User:
 
 def test_an_admin_resets_a_password_and_the_user_signs_in_with_it(app, client_as, session, users):
     user = users["agent_drasi"]
-    user.locked_until = utcnow() + dt.timedelta(minutes=10)
-    session.add(user)
-    session.commit()
+    for _ in range(throttle.FREE_FAILURES + 1):  # the user tried and failed: throttled
+        login(app.test_client(), "agent_drasi", "oublié")
+    assert login(app.test_client(), "agent_drasi", PASSWORD).status_code == 429
     admin = client_as("admin")
     short = admin.post(
         f"/admin/users/{user.id}/password", data={"password": "court"}, follow_redirects=True
@@ -28,7 +27,6 @@ def test_an_admin_resets_a_password_and_the_user_signs_in_with_it(app, client_as
         follow_redirects=True,
     )
     assert "Nouveau mot de passe enregistré pour agent_drasi" in done.get_data(as_text=True)
-    assert fresh(session, user.id).locked_until is None
     assert login(app.test_client(), "agent_drasi", PASSWORD).status_code == 401
     assert login(app.test_client(), "agent_drasi", "nouveau-secret").status_code == 302
 
@@ -63,15 +61,13 @@ def test_the_last_admin_stays_an_admin(client_as, session, users):
     assert fresh(session, admin_id).role == "admin"
 
 
-def test_an_admin_unlocks_a_locked_login(app, client_as, session, users):
-    for _ in range(5):
+def test_an_admin_unlocks_a_throttled_login(app, client_as, users):
+    for _ in range(throttle.FREE_FAILURES + 1):
         login(app.test_client(), "agent_si2c", "mauvais")
-    user = fresh(session, users["agent_si2c"].id)
-    assert user.locked_until is not None
-    assert login(app.test_client(), "agent_si2c").status_code == 401  # locked
+    assert login(app.test_client(), "agent_si2c").status_code == 429  # made to wait
     page = client_as("admin").get("/admin").get_data(as_text=True)
-    assert "Déverrouiller agent_si2c" in page
-    client_as("admin").post(f"/admin/users/{user.id}/unlock")
+    assert "Débloquer agent_si2c" in page
+    client_as("admin").post(f"/admin/users/{users['agent_si2c'].id}/unlock")
     assert login(app.test_client(), "agent_si2c").status_code == 302
 
 

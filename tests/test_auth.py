@@ -1,6 +1,5 @@
 """Accounts, login, throttling, cookies, headers, CSRF, API tokens and the account commands."""
 
-import datetime as dt
 import hashlib
 import re
 
@@ -8,9 +7,9 @@ import pytest
 from sqlmodel import select
 
 from tests.plugins.web import PASSWORD, login
-from triage.models import ApiToken, User, utcnow
+from triage.models import ApiToken
 from triage.services import users as user_service
-from triage.services.users import AccountError, authenticate, create_user
+from triage.services.users import AccountError, create_user
 
 
 @pytest.fixture(autouse=True)
@@ -61,31 +60,6 @@ def test_failed_login_is_refused_with_a_french_message(client, users):
     assert "Identifiant ou mot de passe incorrect" in response.get_data(as_text=True)
     assert session_user(client) is None
     assert login(client, "inconnu", PASSWORD).status_code == 401
-
-
-def test_five_failures_lock_the_login_for_15_minutes(client, session, users):
-    for _ in range(user_service.MAX_FAILURES):
-        assert login(client, "agent_drasi", "faux").status_code == 401
-    user = session.exec(select(User).where(User.login == "agent_drasi")).one()
-    session.refresh(user)
-    assert user.locked_until is not None
-    assert user.locked_until - utcnow() > dt.timedelta(minutes=14)
-    # even the right password is refused while locked
-    assert login(client, "agent_drasi").status_code == 401
-    # another login is not affected
-    assert login(client, "agent_si2c").status_code == 302
-    # once the lock has passed, the right password works again
-    user.locked_until = utcnow() - dt.timedelta(seconds=1)
-    session.add(user)
-    session.commit()
-    assert login(client, "agent_drasi").status_code == 302
-
-
-def test_many_failures_from_one_address_block_it(session, users):
-    for n in range(user_service.IP_MAX_FAILURES):
-        authenticate(session=session, login=f"x{n}", password="faux", ip="192.0.2.7")
-    assert authenticate(session=session, login="admin", password=PASSWORD, ip="192.0.2.7") is None
-    assert authenticate(session=session, login="admin", password=PASSWORD, ip="192.0.2.8")
 
 
 def test_security_headers_on_pages_and_api(client, users, tokens):

@@ -107,6 +107,18 @@ MATRIX = [
     ),
     (
         "POST",
+        "/admin/users/{agent_drasi}/unlock",
+        {},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
+    (
+        "POST",
+        "/admin/users/{agent_drasi}/password",
+        {"password": "autre-mot-de-passe"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
+    (
+        "POST",
         "/admin/tokens",
         {"user_id": "{agent_drasi}", "name": "x"},
         {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 200},

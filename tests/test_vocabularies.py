@@ -64,3 +64,13 @@ def test_database_refuses_a_value_out_of_its_vocabulary(app, column, value):
     row.update(itop_id=2, ref="R-000002", **{column: value})
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
         connection.execute(sa.insert(Ticket.__table__).values(**row))
+
+
+def test_every_vocabulary_outlives_the_later_migrations(app):
+    """Later migrations rebuild tables on SQLite (batch mode): the CHECK constraints stay."""
+    with get_engine(app).connect() as connection:
+        inspector = sa.inspect(connection)
+        found = {table: {c["name"] for c in inspector.get_check_constraints(table)}
+                 for table in _model_checks()}
+    assert found == {table: {name for name, _ in checks}
+                     for table, checks in _model_checks().items()}

@@ -4,14 +4,16 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, g, request
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, current_app, g, request, session
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from triage.db import get_session
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
+ROLE_KEY = "triage_role"  # the role at sign-in, in the signed cookie (see admin_in_cookie)
+VERSION_KEY = "triage_sv"  # the user's session_version at sign-in; checked on each request
 
 # No inline script or style anywhere: templates load /static files only.
 CSP = (
@@ -74,7 +76,36 @@ def _load_user(user_id: str) -> Principal | None:
         return None
     if user is None or not user.active:
         return None
+    if session.get(VERSION_KEY) != user.session_version:
+        return None  # the user signed out, or changed password, since this cookie was made
     return principal_for(user)
+
+
+def sign_in(user) -> None:
+    """Start a fresh session (no fixation) for ``user``, at its current session version."""
+    session.clear()
+    login_user(principal_for(user))
+    session[ROLE_KEY] = user.role
+    session[VERSION_KEY] = user.session_version
+
+
+def sign_out() -> None:
+    """End this session and every other session of the same user (a copied cookie too)."""
+    from triage.models import User
+    from triage.services.users import end_sessions
+
+    if current_user.is_authenticated:
+        user = get_session().get(User, current_user.id)
+        if user is not None:
+            end_sessions(session=get_session(), user=user)
+    logout_user()
+    session.clear()
+
+
+def admin_in_cookie() -> bool:
+    """Whether the signed session cookie is an admin's, read without the database (which
+    may be down: /healthz shows an admin the driver's error, nobody else)."""
+    return bool(session.get("_user_id")) and session.get(ROLE_KEY) == "admin"
 
 
 def bearer_token() -> str | None:
@@ -137,7 +168,8 @@ def _forget_cached_user() -> None:
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if current_user.is_authenticated and response.mimetype == "text/html":
+    signed_in = bool(session.get("_user_id"))  # the cookie: the database may be down (503)
+    if response.mimetype == "text/html" and (signed_in or response.status_code >= 500):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -100,6 +100,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ROUTER_OVERRIDE_THRESHOLD", parse_float, None),
     Setting("RETRAIN_NIGHTLY", parse_bool, False),
     Setting("SESSION_COOKIE_SECURE", parse_bool, False),
+    Setting("MAX_CONTENT_LENGTH", parse_int, 1_000_000),
 )
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
@@ -168,6 +169,7 @@ class Settings:
     router_override_threshold: float | None  #: probability to override a typed prefix
     retrain_nightly: bool  #: the scheduler retrains the router every night
     session_cookie_secure: bool  #: send the session cookie over HTTPS only
+    max_content_length: int  #: largest request body (bytes) read; a larger one gets 413
     # not in the table: where things are, and how the app runs
     instance_path: Path  #: the instance folder (TRIAGE_INSTANCE_PATH, default ./instance)
     model_dir: Path  #: saved router models (MODEL_DIR, default <instance>/models)
@@ -288,11 +290,9 @@ def get_settings(app: Flask | None = None) -> Settings:
 def replace_settings(app: Flask, **changes: Any) -> Settings:
     """Give ``app`` a copy of its Settings with ``changes`` (tests, the demo); returns it.
 
-    Tests change settings this way once the app exists (``replace_settings(app,
-    itop_writeback=True)``), or before, through the ``app_config`` fixture. The matching
+    Tests use it once the app exists (before: the ``app_config`` fixture). The matching
     ``app.config`` keys follow, so Flask sees a new ``secret_key`` or ``testing``. An engine
-    made already keeps its database (the demo drops it to move to another one).
-    """
+    made already keeps its database (the demo drops it to move to another one)."""
     settings = dataclasses.replace(get_settings(app), **changes)
     app.extensions[_EXT] = settings
     for name, value in changes.items():

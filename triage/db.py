@@ -30,6 +30,11 @@ def _migrations_dir() -> Path:
 
 MIGRATIONS_DIR = _migrations_dir()
 _EXT = "triage_db"
+# What a database that does not answer raises (refused, unreachable, file unreadable, pool
+# exhausted): requests get 503 with Retry-After (triage.api.errors), not 500.
+DATABASE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+RETRY_AFTER_SECONDS = 30
+CONNECT_TIMEOUT_SECONDS = 10  # an unreachable PostgreSQL host fails fast instead of hanging
 
 
 def make_engine(url: str, schema: str | None = None) -> sa.Engine:
@@ -38,8 +43,10 @@ def make_engine(url: str, schema: str | None = None) -> sa.Engine:
     if url.startswith("sqlite"):
         # Flask serves requests on threads; each session stays in its own thread anyway.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    elif schema:
-        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    elif url.startswith("postgresql"):
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        if schema:
+            kwargs["connect_args"]["options"] = f"-csearch_path={schema}"
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)

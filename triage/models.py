@@ -219,10 +219,21 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: dt.datetime = _time(nullable=False, default=utcnow)
     last_login_at: dt.datetime | None = _time()
-    failed_logins: int = Field(default=0)
-    locked_until: dt.datetime | None = _time()
     # the iTop Person this user is (an admin sets it): "je prends" assigns tickets to it
     itop_person_id: int | None = Field(default=None)
+    # in the session cookie; bumped by logout and password changes: every session ends
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins of one login from one address (login "": any login from it), shared
+    by all workers: the next try waits until ``blocked_until`` (triage.services.throttle)."""
+
+    login: str = Field(primary_key=True, max_length=128)
+    address: str = Field(primary_key=True, max_length=64)
+    failures: int = Field(default=0)
+    last_failure_at: dt.datetime = _time(nullable=False, index=True, default=utcnow)
+    blocked_until: dt.datetime | None = _time()
 
 
 class ApiToken(SQLModel, table=True):

@@ -13,7 +13,7 @@ import requests
 import sqlalchemy as sa
 
 from triage.models import User
-from triage.services.users import create_token, reset_ip_failures
+from triage.services.users import create_token
 
 PASSWORD = "mot-de-passe-1"
 ROLES = {  # login -> (role, team)
@@ -42,14 +42,6 @@ def web_config(app_config, shared_model_dir):
     """The test settings with the shared model."""
     app_config["MODEL_DIR"] = shared_model_dir
     return app_config
-
-
-@pytest.fixture(autouse=True)
-def _forget_ip_failures():
-    """Throttling by address is per process: tests must not inherit each other's failures."""
-    reset_ip_failures()
-    yield
-    reset_ip_failures()
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,10 @@ def _authenticate():
 def init_app(app: Flask) -> None:
     """Register the API blueprints and the error handlers."""
     from triage.api import desk, errors, health, routes  # noqa: F401  (attach the routes)
+    from triage.api.json_body import LimitedJSONProvider
     from triage.auth import csrf
+
+    app.json = LimitedJSONProvider(app)  # request bodies nested too deep: 400, not 500
 
     csrf.exempt(bp)
     errors.init_app(app)

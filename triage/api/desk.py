@@ -4,7 +4,9 @@ from flask import jsonify
 
 from triage.api.blueprints import bp
 from triage.api.errors import ApiError
-from triage.api.routes import _json_body, _string, _ticket_or_404
+from triage.api.json_body import json_object
+from triage.api.routes import _ticket_or_404
+from triage.api.schemas import BulkRequalify, parse
 from triage.auth import api_identity
 from triage.config import get_settings
 from triage.db import get_session
@@ -59,19 +61,15 @@ def undo_requalification(ref: str):
 @bp.post("/tickets/requalify")
 def bulk_requalify():
     """Requalify several tickets to one team: ``{"refs": [...], "team", "comment"}``."""
-    body = _json_body()
-    refs = body.get("refs")
-    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-        raise ApiError(400, "refs must be a list of ticket references")
-    team = _string(body, "team", required=True)
+    body = parse(BulkRequalify, json_object())
     try:
         result = desk.bulk_requalify(
             session=get_session(),
             settings=get_settings(),
-            refs=refs,
-            team=team,
+            refs=body.refs,
+            team=body.team,
             user=api_identity(),
-            comment=_string(body, "comment"),
+            comment=body.comment,
         )
     except UnknownTeam as exc:
         get_session().rollback()

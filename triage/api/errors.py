@@ -1,9 +1,18 @@
-"""One error shape for the API (`{"error", "message"}`), French HTML pages elsewhere."""
+"""One error shape for the API (`{"error", "message"}`); elsewhere the French pages of
+``triage.web.errors``. The handlers are app-wide: 404/405 happen before any blueprint."""
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from triage.db import DATABASE_ERRORS, RETRY_AFTER_SECONDS
+from triage.web.errors import (
+    database_down_page,
+    french_message,
+    html_error,
+    secret_key_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +49,6 @@ def _reason(status: int) -> str:
     return HTTP_STATUS_CODES.get(status, "Error").lower().replace(" ", "_")
 
 
-def _html_error(status: int, message: str):
-    try:
-        return render_template("error.html", status=status, message=message), status
-    except Exception:  # noqa: BLE001 - an error page must not fail in turn
-        log.exception("error page could not be drawn")
-        return f"Erreur {status}", status
-
-
-FRENCH = {
-    400: "Requête invalide.",
-    401: "Authentification requise.",
-    403: "Vous n'avez pas le droit de faire cela.",
-    404: "Page introuvable.",
-    405: "Méthode non autorisée.",
-    500: "Erreur interne : l'incident est enregistré.",
-}
-
-
 def _identified() -> bool:
     from triage.auth import api_identity
 
@@ -81,14 +72,14 @@ def handle_http_error(exc: HTTPException):
                 response.headers["Allow"] = allow
         return response
     custom = exc.description and exc.description != type(exc).description
-    return _html_error(status, exc.description if custom else FRENCH.get(status, ""))
+    return html_error(status, exc.description if custom else french_message(status))
 
 
 def handle_api_error(exc: ApiError):
     """Errors raised by the views on purpose."""
     if _is_api_request():
         return error_response(exc.status, exc.message, exc.error)
-    return _html_error(exc.status, exc.message)
+    return html_error(exc.status, exc.message)
 
 
 def handle_unexpected(exc: Exception):
@@ -98,14 +89,29 @@ def handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     if _is_api_request():
         return error_response(500, "internal error; it has been logged")
-    return _html_error(500, FRENCH[500])
+    return html_error(500, french_message(500))
+
+
+def handle_database_down(exc: Exception):
+    """The database does not answer: 503 with Retry-After (JSON, or the French page); the
+    driver's error (host, port) goes to the log only."""
+    log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+    if _is_api_request():
+        response = error_response(
+            503, "the database does not answer; try again later", "database_unavailable"
+        )
+    else:
+        body, status = database_down_page()
+        response = current_app.make_response((body, status))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def handle_secret_key_missing(exc: Exception):
     """No secret key (``triage.auth``): 503, in JSON under /api and /healthz, else a page."""
     if _is_api_request():
         return error_response(503, str(exc), "secret_key_missing")
-    return render_template("no_secret_key.html", message=str(exc)), 503
+    return secret_key_page(str(exc))
 
 
 def init_app(app: Flask) -> None:
@@ -117,3 +123,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, handle_database_down)

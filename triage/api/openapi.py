@@ -1,136 +1,53 @@
-"""The OpenAPI 3 description of /api/v1 (kept beside the routes; tests check they agree)."""
+"""The OpenAPI 3.1 description of /api/v1: the operations here, every schema and query
+parameter generated from the models that validate them (``triage.api.schemas``)."""
 
 from typing import Any
 
-from triage.api.openapi_desk import DESK_PATHS, DESK_SCHEMAS, DESK_TICKET_FIELDS, SOON_OVERDUE
-from triage.api.openapi_parts import BOOL, INT, NUM, STR, TIME
-from triage.api.openapi_parts import body as _body
-from triage.api.openapi_parts import error as _error
-from triage.api.openapi_parts import nullable as _nullable
-from triage.api.openapi_parts import obj as _obj
-from triage.api.openapi_parts import ok as _ok
-from triage.api.openapi_parts import param as _param
-from triage.models import QUEUES, ROUTABLE_TEAMS, TEAM_SOURCES, TEAMS
-from triage.services.tickets import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, STATES
+from triage.api.openapi_desk import desk_paths
+from triage.api.schemas import StatsQuery, TicketsQuery, components, query_parameters
 
-QUEUE_ROW = {
-    "type": "object",
-    "required": ["total", *QUEUES],
-    "properties": {"total": INT, **{q: INT for q in QUEUES}},
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _ok(schema: str, description: str = "OK") -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _param(name: str, schema: dict, description: str, where: str = "query") -> dict:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _body(schema: str) -> dict:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+AUTH_ERRORS = {
+    "401": _error("no valid token or session"),
+    "500": _error("internal error"),
+    "503": _error("the database does not answer (Retry-After says when to try again)"),
 }
-
-
-SCHEMAS: dict[str, Any] = {
-    "Error": _obj({"error": STR, "message": STR}),
-    "Ticket": _obj(
-        {
-            "ref": STR,
-            "itop_id": INT,
-            "title": STR,
-            "description": {**STR, "description": "plain text"},
-            "status": {**STR, "description": "iTop status"},
-            "open": BOOL,
-            "team": {"type": "string", "enum": list(QUEUES)},
-            "team_source": _nullable({"type": "string", "enum": list(TEAM_SOURCES)}),
-            "prefix": _nullable(STR),
-            "confidence": _nullable(NUM),
-            "needs_review": BOOL,
-            "requalify_suggested": BOOL,
-            "created_at": TIME,
-            "updated_at": TIME,
-            "age_days": {**NUM, "description": "days since creation in iTop"},
-            "overdue": BOOL,
-            "escalated_at": _nullable(TIME),
-            "organization": STR,
-            "caller": STR,
-            **DESK_TICKET_FIELDS,
-        }
-    ),
-    "Decision": _obj(
-        {
-            "at": TIME,
-            "actor": STR,
-            "source": STR,
-            "from_team": _nullable(STR),
-            "to_team": STR,
-            "confidence": _nullable(NUM),
-            "reason": STR,
-            "model_version": _nullable(STR),
-        }
-    ),
-    "Escalation": _obj(
-        {
-            "level": {"type": "string", "enum": ["warning", "national"]},
-            "created_at": TIME,
-            "team": STR,
-            "rule": STR,
-            "threshold_days": INT,
-            "age_days": NUM,
-        }
-    ),
-    "TicketDetail": {
-        "allOf": [
-            {"$ref": "#/components/schemas/Ticket"},
-            _obj(
-                {
-                    "history": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/Decision"},
-                    },
-                    "escalations": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/Escalation"},
-                    },
-                }
-            ),
-        ]
-    },
-    "TicketPage": _obj(
-        {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}},
-            "total": INT,
-            "page": INT,
-            "per_page": INT,
-        }
-    ),
-    "Requalify": _obj(
-        {"team": {"type": "string", "enum": list(TEAMS)}, "comment": {**STR, "maxLength": 2000}},
-        required=["team"],
-    ),
-    "Stats": _obj(
-        {
-            "as_of": TIME,
-            "since": _nullable({"type": "string", "format": "date"}),
-            "threshold_days": INT,
-            "all": QUEUE_ROW,
-            "open": QUEUE_ROW,
-            "open_over_threshold": QUEUE_ROW,
-        }
-    ),
-    "ClassifyRequest": _obj(
-        {"id": {"description": "anything, echoed back"}, "title": STR, "description": STR},
-        required=[],
-    ),
-    "Classification": _obj(
-        {
-            "id": {"description": "the request's id, or null", "nullable": True},
-            "team": _nullable({"type": "string", "enum": list(ROUTABLE_TEAMS)}),
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "prefix": _nullable({"type": "string", "enum": list(ROUTABLE_TEAMS)}),
-            "requalify": BOOL,
-            "source": {"type": "string", "enum": ["prefix", "model", "prefix+model"]},
-            "explanation": {
-                "type": "array",
-                "description": "[term, weight] pairs",
-                "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {}},
-            },
-        }
-    ),
+BODY_ERRORS = {
+    "400": _error("bad body: not JSON, nested too deep, or a field breaking its schema"),
+    "413": _error("body larger than TRIAGE_MAX_CONTENT_LENGTH"),
 }
-
-
-AUTH_ERRORS = {"401": _error("no valid token or session"), "500": _error("internal error")}
-REF = _param("ref", STR, "iTop reference, e.g. R-000123", "path")
+REF = _param("ref", {"type": "string"}, "iTop reference, e.g. R-000123", "path")
 
 PATHS: dict[str, Any] = {
     "/openapi.json": {
@@ -144,34 +61,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Tickets, filtered and paginated (oldest first by default)",
             "operationId": "listTickets",
-            "parameters": [
-                _param("team", {"type": "string", "enum": list(QUEUES)}, "queue"),
-                _param(
-                    "state",
-                    {"type": "string", "enum": list(STATES), "default": "open"},
-                    "open, closed or all",
-                ),
-                _param("overdue", BOOL, "only open tickets past the escalation threshold"),
-                _param("needs_review", BOOL, "only tickets the router left to a human"),
-                SOON_OVERDUE,
-                _param("q", STR, "text in the ref, title, establishment or caller"),
-                _param("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
-                _param(
-                    "per_page",
-                    {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PER_PAGE,
-                        "default": DEFAULT_PER_PAGE,
-                    },
-                    "page size",
-                ),
-                _param(
-                    "sort",
-                    {"type": "string", "enum": list(SORTS), "default": "oldest"},
-                    "by creation date",
-                ),
-            ],
+            "parameters": query_parameters(TicketsQuery),
             "responses": {"200": _ok("TicketPage"), "400": _error("bad parameter"), **AUTH_ERRORS},
         }
     },
@@ -195,7 +85,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("Requalify"),
             "responses": {
                 "200": _ok("TicketDetail", "the ticket after the move"),
-                "400": _error("unknown team or bad body"),
+                **BODY_ERRORS,
                 "403": _error("agents: only their queue or unassigned tickets"),
                 "404": _error("no such ticket"),
                 **AUTH_ERRORS,
@@ -206,13 +96,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The backlog table (as `triage stats --json`)",
             "operationId": "getStats",
-            "parameters": [
-                _param(
-                    "since",
-                    {"type": "string", "format": "date"},
-                    "only tickets created on or after this day",
-                )
-            ],
+            "parameters": query_parameters(StatsQuery),
             "responses": {"200": _ok("Stats"), "400": _error("bad date"), **AUTH_ERRORS},
         }
     },
@@ -223,19 +107,23 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("ClassifyRequest"),
             "responses": {
                 "200": _ok("Classification"),
-                "400": _error("bad body"),
-                "503": _error("no model available"),
+                **BODY_ERRORS,
                 **AUTH_ERRORS,
+                "503": _error("no model available, or the database does not answer"),
             },
         }
     },
 }
 
 
+PATHS.update(desk_paths(error=_error, ok=_ok, param=_param, body=_body,
+                        auth_errors=AUTH_ERRORS, body_errors=BODY_ERRORS, ref=REF))
+
+
 def openapi_document() -> dict:
-    """The whole OpenAPI 3 document."""
+    """The whole OpenAPI 3.1 document."""
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "triage API",
             "version": "1",
@@ -244,9 +132,9 @@ def openapi_document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-        "paths": {**PATHS, **DESK_PATHS},
+        "paths": PATHS,
         "components": {
-            "schemas": {**SCHEMAS, **DESK_SCHEMAS},
+            "schemas": components(),
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",

@@ -1,13 +1,14 @@
 """API routes: parse, call a service, serialise."""
 
-import datetime as dt
 import logging
 
 from flask import jsonify, request
 
 from triage.api.blueprints import bp
 from triage.api.errors import ApiError
+from triage.api.json_body import json_object
 from triage.api.openapi import openapi_document
+from triage.api.schemas import ClassifyRequest, Requalify, StatsQuery, TicketsQuery, parse
 from triage.auth import api_identity
 from triage.config import get_settings
 from triage.db import get_session
@@ -16,34 +17,9 @@ from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import classify as classify_text
 from triage.services.stats import backlog_for_app
 from triage.services.teams import UnknownTeam
-from triage.services.tickets import (
-    InvalidQuery,
-    get_ticket,
-    list_tickets,
-    parse_query,
-    ticket_detail,
-    ticket_to_dict,
-)
+from triage.services.tickets import get_ticket, list_tickets, ticket_detail, ticket_to_dict
 
 log = logging.getLogger(__name__)
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "a JSON object is expected (Content-Type: application/json)")
-    return body
-
-
-def _string(body: dict, key: str, *, required: bool = False) -> str:
-    value = body.get(key, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ApiError(400, f"{key} must be a string")
-    if required and not value.strip():
-        raise ApiError(400, f"{key} is required")
-    return value
 
 
 @bp.get("/openapi.json")
@@ -55,10 +31,7 @@ def openapi():
 @bp.get("/tickets")
 def tickets():
     """A page of tickets, filtered."""
-    try:
-        query = parse_query(request.args)
-    except InvalidQuery as exc:
-        raise ApiError(400, str(exc)) from exc
+    query = parse(TicketsQuery, request.args.to_dict()).ticket_query()
     now, settings = utcnow(), get_settings()
     rows, total = list_tickets(session=get_session(), settings=settings, query=query, now=now)
     return jsonify(
@@ -90,9 +63,7 @@ def ticket(ref: str):
 @bp.post("/tickets/<ref>/requalify")
 def requalify_ticket(ref: str):
     """Move a ticket to another queue as the caller's decision."""
-    body = _json_body()
-    team = _string(body, "team", required=True)
-    comment = _string(body, "comment")
+    body = parse(Requalify, json_object())
     found = _ticket_or_404(ref)
     identity = api_identity()
     if not can_requalify(identity, found):
@@ -103,9 +74,9 @@ def requalify_ticket(ref: str):
             session=session,
             settings=get_settings(),
             ticket=found,
-            team=team,
+            team=body.team,
             actor=identity.login,
-            comment=comment,
+            comment=body.comment,
         )
     except UnknownTeam as exc:
         session.rollback()
@@ -118,31 +89,23 @@ def requalify_ticket(ref: str):
 @bp.get("/stats")
 def stats():
     """The backlog table, as ``triage stats --json``."""
-    since = request.args.get("since")
-    try:
-        day = dt.date.fromisoformat(since) if since else None
-    except ValueError as exc:
-        raise ApiError(400, "since must be a date YYYY-MM-DD") from exc
-    return jsonify(backlog_for_app(session=get_session(), settings=get_settings(), since=day))
+    since = parse(StatsQuery, request.args.to_dict()).since
+    return jsonify(backlog_for_app(session=get_session(), settings=get_settings(), since=since))
 
 
 @bp.post("/classify")
 def classify():
     """One ``triage classify`` line for a title and description, with its explanation."""
-    body = _json_body()
-    title = _string(body, "title")
-    description = _string(body, "description")
-    if not title.strip() and not description.strip():
-        raise ApiError(400, "title or description is required")
+    body = parse(ClassifyRequest, json_object())
     try:
         result = classify_text(
-            settings=get_settings(), title=title, description=description, explain=True
+            settings=get_settings(), title=body.title, description=body.description, explain=True
         )
     except Exception as exc:  # noqa: BLE001 - e.g. no model trained yet
         log.exception("classify failed")
         raise ApiError(503, f"the classifier failed: {exc}", "unavailable") from exc
     result = dict(result)
-    result["id"] = body.get("id")
+    result["id"] = body.id
     result.setdefault("explanation", [])
     result["explanation"] = [list(pair) for pair in result["explanation"]]
     return jsonify(result)

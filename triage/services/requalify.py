@@ -43,7 +43,8 @@ def move(
     target = normalize_team(team)
     if target not in TEAMS:
         raise UnknownTeam(f"a ticket is requalified to one of {', '.join(TEAMS)}")
-    comment = (comment or "").strip()[:MAX_COMMENT]
+    # NUL cannot be stored (PostgreSQL refuses it); the API refuses over-long comments first
+    comment = (comment or "").replace("\x00", "").strip()[:MAX_COMMENT]
     previous = ticket.team
     set_team(
         session=session, ticket=ticket, team=target, source="agent", actor=actor, reason=comment

@@ -107,8 +107,9 @@ def _conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> 
         conditions.append(Ticket.needs_review)
     if query.soon_overdue:
         conditions.extend(soon_overdue_conditions(settings=settings, now=now))
-    if query.q:
-        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    text = query.q.replace("\x00", "")  # PostgreSQL refuses NUL; no stored text holds one
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         fields = (Ticket.ref, Ticket.title, Ticket.organization, Ticket.caller)
         conditions.append(sa.or_(*(f.ilike(pattern, escape="\\") for f in fields)))
     return conditions
@@ -184,6 +185,8 @@ def soon_overdue_count(*, session: Session, settings: Settings) -> int:
 
 def get_ticket(*, session: Session, ref: str) -> Ticket | None:
     """The ticket with this iTop reference, or None."""
+    if "\x00" in ref:  # no stored text holds NUL (PostgreSQL refuses it in a query)
+        return None
     return session.exec(select(Ticket).where(Ticket.ref == ref)).first()
 
 

@@ -4,27 +4,21 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import threading
-from collections import defaultdict, deque
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from triage.models import ROLES, TEAMS, ApiToken, User, utcnow
+from triage.services import throttle
 
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 8
-MAX_FAILURES = 5  # consecutive failures on one login before it is locked
-LOCK_MINUTES = 15
-IP_MAX_FAILURES = 20  # failures from one address within LOCK_MINUTES (per worker process)
 TOKEN_PREFIX = "trg_"
 
 # A hash to check against when the login does not exist, so both cases cost the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-_ip_failures: dict[str, deque] = defaultdict(deque)
-_ip_lock = threading.Lock()
 
 
 class AccountError(ValueError):
@@ -79,7 +73,42 @@ def set_active(*, session: Session, user: User, active: bool) -> User:
             token.revoked_at = now
             session.add(token)
     session.commit()
+    if not active:
+        end_sessions(session=session, user=user)
     return user
+
+
+def authenticate(*, session: Session, login: str, password: str, ip: str) -> User | None:
+    """The user when the password is right, else None; LoginThrottled (not checking the
+    password) while this login from this address, or this address, must wait."""
+    throttle.check(session=session, login=login or "", address=ip)
+    user = get_user(session=session, login=login or "")
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+    elif check_password_hash(user.password_hash, password or ""):
+        throttle.record_success(session=session, login=user.login, address=ip)
+        user.last_login_at = utcnow()
+        session.add(user)
+        session.commit()
+        return user
+    throttle.record_failure(session=session, login=login or "", address=ip)
+    return None
+
+
+def unlock(*, session: Session, user: User) -> int:
+    """An admin lifts the sign-in throttling of a user, from every address. Commits."""
+    return throttle.unlock(session=session, login=user.login)
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """End every browser session of this user (logout, password change). Commits."""
+    session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+    )
+    session.commit()
+    session.refresh(user)
 
 
 def _check_password(password: str) -> None:
@@ -87,15 +116,22 @@ def _check_password(password: str) -> None:
         raise AccountError(f"mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères minimum)")
 
 
-def set_password(*, session: Session, user: User, password: str) -> User:
-    """A new password (an admin's reset, or the user's own change); the login is unlocked
-    too, since whoever forgot it probably locked it. Commits."""
+def change_password(*, session: Session, user: User, password: str) -> User:
+    """Set a new password and end every session of the user (tokens stay). Commits."""
     _check_password(password)
     user.password_hash = generate_password_hash(password)
-    user.failed_logins, user.locked_until = 0, None
     session.add(user)
     session.commit()
-    log.info("password of %s changed", user.login)
+    end_sessions(session=session, user=user)
+    log.info("password of %s changed; its sessions ended", user.login)
+    return user
+
+
+def set_password(*, session: Session, user: User, password: str) -> User:
+    """An admin's reset: a new password, every session ended, and the sign-in throttling
+    lifted too, since whoever forgot it probably set it off. Commits."""
+    change_password(session=session, user=user, password=password)
+    unlock(session=session, user=user)
     return user
 
 
@@ -105,7 +141,7 @@ def change_own_password(*, session: Session, user: User, current: str, new: str)
         raise AccountError("mot de passe actuel incorrect")
     if current == new:
         raise AccountError("le nouveau mot de passe doit être différent de l'actuel")
-    return set_password(session=session, user=user, password=new)
+    return change_password(session=session, user=user, password=new)
 
 
 def _active_admins(session: Session) -> int:
@@ -132,15 +168,6 @@ def set_role(*, session: Session, user: User, role: str, team: str | None) -> Us
     return user
 
 
-def unlock(*, session: Session, user: User) -> User:
-    """Lift the lock that repeated failed logins put on an account. Commits."""
-    user.failed_logins, user.locked_until = 0, None
-    session.add(user)
-    session.commit()
-    log.info("login %s unlocked", user.login)
-    return user
-
-
 def set_itop_person(*, session: Session, user: User, person_id: int | None) -> User:
     """The iTop Person the user is ("je prends" assigns tickets to it); None: none. Commits."""
     if person_id is not None and person_id <= 0:
@@ -150,67 +177,6 @@ def set_itop_person(*, session: Session, user: User, person_id: int | None) -> U
     session.commit()
     log.info("user %s is iTop person %s", user.login, person_id)
     return user
-
-
-def _ip_blocked(ip: str, now: dt.datetime) -> bool:
-    """Too many recent failures from this address (kept in this process only)."""
-    with _ip_lock:
-        window = _ip_failures[ip]
-        while window and window[0] < now - dt.timedelta(minutes=LOCK_MINUTES):
-            window.popleft()
-        return len(window) >= IP_MAX_FAILURES
-
-
-def _record_ip_failure(ip: str, now: dt.datetime) -> None:
-    with _ip_lock:
-        _ip_failures[ip].append(now)
-
-
-def reset_ip_failures() -> None:
-    """Forget every address's failures (tests, or an admin after an incident)."""
-    with _ip_lock:
-        _ip_failures.clear()
-
-
-def authenticate(*, session: Session, login: str, password: str, ip: str) -> User | None:
-    """The user when the password is right and neither the login nor the address is locked."""
-    now = utcnow()
-    user = get_user(session=session, login=login or "")
-    if _ip_blocked(ip, now):
-        log.warning("login refused for %r: too many failures from %s", login, ip)
-        return None
-    if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
-        _record_ip_failure(ip, now)
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        log.warning("login refused for %s: locked until %s", user.login, user.locked_until)
-        return None
-    if check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        session.add(user)
-        session.commit()
-        return user
-    _record_ip_failure(ip, now)
-    _record_failure(session=session, user=user, now=now)
-    return None
-
-
-def _record_failure(*, session: Session, user: User, now: dt.datetime) -> None:
-    """Count a failure atomically (several workers); lock the login at MAX_FAILURES."""
-    session.execute(
-        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
-    session.commit()
-    session.refresh(user)
-    if user.failed_logins >= MAX_FAILURES:
-        user.failed_logins = 0
-        user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-        session.add(user)
-        session.commit()
-        log.warning("login %s locked for %d minutes", user.login, LOCK_MINUTES)
 
 
 def create_token(*, session: Session, user: User, name: str = "") -> str:

@@ -6,16 +6,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from triage.api.health import jobs_status, sync_status
 from triage.auth import role_required
 from triage.config import get_settings
 from triage.db import get_session
 from triage.models import TEAMS, ApiToken, ItopWrite, OutboxMessage, User
-from triage.services import outgoing
+from triage.services import outgoing, throttle
 from triage.services import retrain as retrain_service
 from triage.services import users as user_service
 from triage.services.outbox import outbox_counts
 from triage.services.replay import last_replay
+from triage.services.status import jobs_status, sync_status
 from triage.services.training import current_card
 from triage.web.blueprint import bp
 from triage.web.filters import local_time
@@ -66,6 +66,7 @@ def _render(new_token: str | None = None, token_owner: str | None = None):
     return render_template(
         "admin.html",
         users=user_service.list_users(session=session),
+        throttled=throttle.waiting_logins(session=session),
         tokens=user_service.list_tokens(session=session),
         sync=sync_status(session=session, settings=get_settings()),
         jobs=jobs,

@@ -77,13 +77,14 @@ def admin_reset_password(user_id: int):
         )
     except user_service.AccountError as exc:
         return _refused(exc)
-    return _done(f"Nouveau mot de passe enregistré pour {user.login} (compte déverrouillé).")
+    return _done(f"Nouveau mot de passe enregistré pour {user.login} : ses sessions sont "
+                 "fermées, sa connexion débloquée.")
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")
 @role_required("admin")
 def admin_unlock(user_id: int):
-    """Lift a lock left by repeated failed logins."""
+    """Lift the sign-in throttling of an account, from every address."""
     user = _user_or_404(user_id)
     user_service.unlock(session=get_session(), user=user)
-    return _done(f"Compte {user.login} déverrouillé.")
+    return _done(f"Compte {user.login} débloqué : il peut se connecter de nouveau.")

@@ -3,10 +3,10 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from triage.auth import client_ip, principal_for
+from triage.auth import client_ip, sign_in, sign_out
 from triage.config import get_settings
 from triage.db import get_session
 from triage.models import QUEUES, TEAMS, Team, utcnow
@@ -16,6 +16,7 @@ from triage.services.completeness import completeness
 from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import explanation_of
 from triage.services.teams import UnknownTeam
+from triage.services.throttle import LoginThrottled
 from triage.services.users import authenticate
 from triage.web.blueprint import bp
 from triage.web.labels import query_error
@@ -50,25 +51,38 @@ def login():
         if current_user.is_authenticated:
             return redirect(url_for("web.queue"))
         return render_template("login.html", next=request.args.get("next", ""))
-    user = authenticate(
-        session=get_session(),
-        login=request.form.get("login", ""),
-        password=request.form.get("password", ""),
-        ip=client_ip(),
-    )
+    try:
+        user = authenticate(
+            session=get_session(),
+            login=request.form.get("login", ""),
+            password=request.form.get("password", ""),
+            ip=client_ip(),
+        )
+    except LoginThrottled as exc:
+        return _throttled(exc)
     if user is None:
         log.info("failed login for %r from %s", request.form.get("login", ""), client_ip())
-        flash(
-            "Identifiant ou mot de passe incorrect (ou compte momentanément verrouillé "
-            "après plusieurs échecs).",
-            "error",
-        )
+        flash("Identifiant ou mot de passe incorrect.", "error")
         return render_template(
             "login.html", next=request.form.get("next", ""), login=request.form.get("login", "")
         ), 401
-    session.clear()  # a fresh session on sign-in: no fixation
-    login_user(principal_for(user))
+    sign_in(user)
     return redirect(_safe_next(request.form.get("next")))
+
+
+def _throttled(exc: LoginThrottled):
+    """429: this login from this address waits (another address is not concerned)."""
+    log.warning("throttled login for %r from %s", request.form.get("login", ""), client_ip())
+    flash(
+        "Trop de tentatives pour cet identifiant depuis ce poste : réessayez dans "
+        f"{exc.retry_after_seconds} seconde(s), ou demandez à un administrateur de débloquer "
+        "le compte.",
+        "error",
+    )
+    page = render_template(
+        "login.html", next=request.form.get("next", ""), login=request.form.get("login", "")
+    )
+    return page, 429, {"Retry-After": str(exc.retry_after_seconds)}
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -76,8 +90,7 @@ def logout():
     """Sign out (POST, with CSRF); GET shows the button."""
     if request.method == "GET":
         return render_template("logout.html")
-    logout_user()
-    session.clear()
+    sign_out()  # every session of this user ends, a copied cookie too
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("web.login"))
 
