@@ -14,7 +14,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic.json_schema import models_json_schema
 
 from triage.api.errors import ApiError
-from triage.models import QUEUES, ROUTABLE_TEAMS, TEAM_SOURCES, TEAMS
+from triage.api.responses import RESPONSES
+from triage.models import QUEUES, TEAMS
 from triage.services.desk import MAX_BULK
 from triage.services.requalify import MAX_COMMENT
 from triage.services.tickets import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, STATES, TicketQuery
@@ -34,7 +35,6 @@ def _lower(value: Any) -> Any:
 # Names are read in any case ("drasi"), as they always were; the document lists the canonical.
 Queue = Annotated[Literal[tuple(q.value for q in QUEUES)], BeforeValidator(_upper)]
 OwnerTeam = Annotated[Literal[tuple(t.value for t in TEAMS)], BeforeValidator(_upper)]
-RoutableTeam = Literal[tuple(t.value for t in ROUTABLE_TEAMS)]
 State = Annotated[Literal[STATES], BeforeValidator(_lower)]
 Sort = Annotated[Literal[SORTS], BeforeValidator(_lower)]
 
@@ -81,7 +81,8 @@ class Requalify(Request):
 class BulkRequalify(Request):
     """The body of ``POST /tickets/requalify``: several tickets to one queue."""
 
-    refs: list[str] = Field(min_length=1, max_length=MAX_BULK, description="iTop references")
+    refs: list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]] = Field(
+        min_length=1, max_length=MAX_BULK, description="iTop references (not blank)")
     team: OwnerTeam = Field(description="the queue to move them to (any case)")
     comment: str = Field("", max_length=MAX_COMMENT, description="why (shown in the history)")
 
@@ -108,136 +109,7 @@ class ClassifyRequest(Request):
         return self
 
 
-class Error(BaseModel):
-    """Every error answer."""
-
-    error: str
-    message: str
-
-
-class Ticket(BaseModel):
-    """A ticket, as interfaces.md lists it."""
-
-    ref: str
-    itop_id: int
-    title: str
-    description: str = Field(description="plain text")
-    status: str = Field(description="iTop status")
-    open: bool
-    team: Literal[tuple(q.value for q in QUEUES)]
-    team_source: Literal[TEAM_SOURCES] | None
-    prefix: str | None
-    confidence: float | None
-    needs_review: bool
-    requalify_suggested: bool
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    age_days: float = Field(description="days since creation in iTop")
-    overdue: bool
-    escalated_at: dt.datetime | None
-    organization: str
-    caller: str
-    gone: Literal["left_service", "deleted"] | None
-    itop_url: str | None
-    agent: str = Field(description="the agent in iTop (or who took it in triage), or empty")
-    escalation_due_at: dt.datetime | None = Field(
-        description="open, not escalated: when it becomes overdue")
-
-
-class Decision(BaseModel):
-    """One team decision of a ticket's history."""
-
-    at: dt.datetime
-    actor: str
-    source: str
-    from_team: str | None
-    to_team: str
-    confidence: float | None
-    reason: str
-    model_version: str | None
-
-
-class Escalation(BaseModel):
-    """A warning or an escalation of a ticket."""
-
-    level: Literal["warning", "national"]
-    created_at: dt.datetime
-    team: str
-    rule: str
-    threshold_days: int
-    age_days: float
-
-
-class TicketDetail(Ticket):
-    """A ticket with its routing and escalation history."""
-
-    history: list[Decision]
-    escalations: list[Escalation]
-
-
-class TicketPage(BaseModel):
-    """A page of tickets."""
-
-    items: list[Ticket]
-    total: int
-    page: int
-    per_page: int
-
-
-class Refusal(BaseModel):
-    """A ticket of a bulk requalification that did not move, and why."""
-
-    ref: str
-    error: Literal["not_found", "forbidden", "unchanged"]
-    message: str
-
-
-class BulkResult(BaseModel):
-    """What a bulk requalification moved, and what it did not."""
-
-    team: str
-    moved: list[str]
-    refused: list[Refusal]
-
-
-class QueueRow(BaseModel):
-    """Ticket counts per queue."""
-
-    total: int
-    SI2C: int
-    DRASI: int
-    NATIONAL: int
-    UNASSIGNED: int
-
-
-class Stats(BaseModel):
-    """The backlog table (``triage stats --json``)."""
-
-    as_of: dt.datetime
-    since: dt.date | None
-    threshold_days: int
-    all: QueueRow
-    open: QueueRow
-    open_over_threshold: QueueRow
-
-
-class Classification(BaseModel):
-    """One ``triage classify`` line with its explanation."""
-
-    id: Any = Field(description="the request's id, or null")
-    team: RoutableTeam | None
-    confidence: float = Field(ge=0, le=1)
-    prefix: RoutableTeam | None
-    requalify: bool
-    source: Literal["prefix", "model", "prefix+model"]
-    explanation: list[Annotated[list[str | float], Field(min_length=2, max_length=2)]] = Field(
-        description="[term, weight] pairs"
-    )
-
-
 REQUESTS = (TicketsQuery, StatsQuery, Requalify, BulkRequalify, ClassifyRequest)
-RESPONSES = (Error, Ticket, Decision, Escalation, TicketDetail, TicketPage, Stats,
-             Classification, BulkResult)
 
 
 def components() -> dict[str, Any]:

@@ -173,7 +173,8 @@ def bulk_requalify(
     wanted = list(dict.fromkeys(r.strip() for r in refs if r and r.strip()))
     if not wanted or len(wanted) > MAX_BULK:
         raise DeskError(f"Choisissez de 1 à {MAX_BULK} tickets.", "bad_selection")
-    found = {t.ref: t for t in session.exec(select(Ticket).where(Ticket.ref.in_(wanted)))}
+    searchable = [r for r in wanted if "\x00" not in r]  # PostgreSQL refuses NUL; none is a ref
+    found = {t.ref: t for t in session.exec(select(Ticket).where(Ticket.ref.in_(searchable)))}
     result = BulkResult(team=target)
     for ref in wanted:
         refusal = _refusal(ref, found.get(ref), user, target)
