@@ -29,7 +29,7 @@ def _csrf_error(exc: CSRFError):
 
 def init_app(app: Flask) -> None:
     """Register the web blueprint and its template helpers."""
-    from triage.web import admin, filters, stats, views  # noqa: F401  (attach the views)
+    from triage.web import admin, filters, schools, stats, views  # noqa: F401  (attach views)
 
     filters.init_app(app)
     app.register_blueprint(bp)
