@@ -1,11 +1,15 @@
-"""The committee's commands (``triage import-schools``), apart from ``triage.cli``."""
+"""The committee's commands (``triage import-schools``, ``triage completeness``), apart from
+``triage.cli``."""
 
+import json
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from triage.config import get_settings
 from triage.db import get_session
+from triage.services.completeness_request import measure
 from triage.services.schools import SchoolImportError, decode_csv, import_schools
 
 
@@ -33,4 +37,22 @@ def import_schools_command(file: Path) -> None:
     )
 
 
-COMMITTEE_COMMANDS = [import_schools_command]
+@click.command("completeness")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@with_appcontext
+def completeness_command(as_json: bool) -> None:
+    """Measure the completeness request on the stored tickets (writes nothing)."""
+    figures = measure(session=get_session(), settings=get_settings())
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    click.echo(
+        f"{figures['incomplete']} demande(s) sur {figures['tickets']} manquent d'au moins deux "
+        f"éléments ; {figures['would_ask_now']} nouvelle(s) demande(s) recevrai(en)t la "
+        f"demande de complément maintenant (sur {figures['new_now']} nouvelle(s))."
+    )
+    for label, count in figures["missing"].items():
+        click.echo(f"  {label} : {count}")
+
+
+COMMITTEE_COMMANDS = [import_schools_command, completeness_command]

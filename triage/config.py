@@ -174,7 +174,7 @@ class Settings:
     digest_to: tuple[str, ...]  #: supervisors who get the weekly digest (none: no digest)
     digest_day: int  #: ISO weekday of the digest (1 Monday ... 7 Sunday)
     digest_hour: int  #: local hour from which the week's digest is sent
-    completeness_request: bool  #: ask iTop requesters for what their request lacks
+    completeness_request: bool  #: ask new requests' authors in iTop for what they lack
     # not in the table: where things are, and how the app runs
     instance_path: Path  #: the instance folder (TRIAGE_INSTANCE_PATH, default ./instance)
     model_dir: Path  #: saved router models (MODEL_DIR, default <instance>/models)
