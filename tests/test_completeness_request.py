@@ -3,6 +3,7 @@ request, through the outgoing queue, never twice, never for a ticket an agent ha
 
 import datetime as dt
 import json
+import time
 
 from sqlmodel import select
 
@@ -84,3 +85,22 @@ def test_the_measure_command(itop_sandbox, itop_app, session, runner):
     assert figures["missing"]["Fonction"] >= 1
     text = runner.invoke(args=["completeness"]).output
     assert "1 nouvelle(s) demande(s) recevrai(en)t la demande de complément" in text
+
+
+def test_an_unanswered_request_is_checked_not_posted_twice(itop_sandbox, itop_app, session):
+    store = itop_sandbox.store
+    settings = replace_settings(
+        itop_app, itop_writeback=True, completeness_request=True, itop_timeout=0.5
+    )
+    vague = _add(store, title="Problème Op@le", description=VAGUE)
+    run_poll(session=session, settings=settings)
+    # iTop writes the public log, but answers after the client gave up
+    itop_sandbox.faults.add("delay", delay=1.2, operation="core/update")
+    assert push_pending(session=session, settings=settings)["failed"] == 1
+    deadline = time.monotonic() + 5
+    while not _public_log(store, vague) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the slow iTop is still applying the first try
+    second = push_pending(session=session, settings=settings, ignore_backoff=True)
+    assert second["sent"] == 1
+    assert len(_public_log(store, vague)) == 1
+

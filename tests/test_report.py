@@ -26,12 +26,12 @@ DAY = dt.timedelta(days=1)
 
 def _seed_period(ticket_factory):
     now = utcnow()
-    ticket_factory(team="DRASI", status="assigned", created_at=now - 30 * DAY)  # open, overdue
-    ticket_factory(team="SI2C", status="new", created_at=now - 2 * DAY)
-    ticket_factory(team="NATIONAL", status="assigned", created_at=now - 20 * DAY)
+    ticket_factory(team="DRASI", status="assigned", created_at=now - 30 * DAY, origin="portal")
+    ticket_factory(team="SI2C", status="new", created_at=now - 2 * DAY, origin="phone")
+    ticket_factory(team="NATIONAL", status="assigned", created_at=now - 20 * DAY, origin="portal")
     # resolved three days ago: open at the end of a period that ended a week ago
     ticket_factory(team="SI2C", status="resolved", created_at=now - 25 * DAY,
-                   resolved_at=now - 3 * DAY)  # fmt: skip
+                   resolved_at=now - 3 * DAY, origin="mail")  # fmt: skip
     ticket_factory(team="DRASI", status="closed", created_at=now - 400 * DAY)  # out of range
 
 
@@ -51,6 +51,9 @@ def test_report_table_for_a_period_and_its_print_layout(ticket_factory, client_a
     assert _cells(page, "open_over_threshold-total") == "2"  # DRASI 30 d, NATIONAL 20 d
     assert _cells(page, "open-NATIONAL") == "1" and _cells(page, "open_over_threshold-DRASI") == "1"
     assert "report.css" in page and "Établissements en difficulté" in page
+    channels = page[page.index('id="report-channels"') :][:400]
+    assert '<th scope="row">portail iTop</th><td>2</td>' in channels
+    assert '<th scope="row">téléphone ou visio</th><td>1</td>' in channels
     css = client.get("/assets/report.css").get_data(as_text=True)
     assert "size: A4 landscape" in css and "@media print" in css
 

@@ -63,10 +63,10 @@ def _bounds(period: Period, settings: Settings, now: dt.datetime) -> tuple[dt.da
 
 
 def _rows(session: Session, settings: Settings, period: Period, now: dt.datetime):
-    """(team, created_at, open at the end) of the period's tickets."""
+    """(team, created_at, open at the end, iTop origin) of the period's tickets."""
     start, end, as_of = _bounds(period, settings, now)
     open_then = sa.or_(Ticket.is_open, Ticket.resolved_at > as_of)
-    query = select(Ticket.team, Ticket.created_at, open_then).where(
+    query = select(Ticket.team, Ticket.created_at, open_then, Ticket.origin).where(
         in_backlog(settings.itop_service), Ticket.created_at >= start, Ticket.created_at < end
     )
     return as_of, list(session.exec(query))
@@ -76,7 +76,7 @@ def _table(rows, as_of: dt.datetime, settings: Settings) -> dict:
     cutoff = settings_cutoff(as_of, settings.escalation_days, settings)
     table = {key: {"total": 0, **dict.fromkeys(QUEUES, 0)} for key in
              ("all", "open", "open_over_threshold")}  # fmt: skip
-    for team, created, is_open in rows:
+    for team, created, is_open, _ in rows:
         keys = ["all"] + (["open"] if is_open else []) + (
             ["open_over_threshold"] if is_open and created < cutoff else [])  # fmt: skip
         for key in keys:
@@ -87,13 +87,25 @@ def _table(rows, as_of: dt.datetime, settings: Settings) -> dict:
 
 def _ages(rows, as_of: dt.datetime) -> dict:
     series = {queue: [0] * len(AGE_BUCKETS) for queue in QUEUES}
-    for team, created, is_open in rows:
+    for team, created, is_open, _ in rows:
         if not is_open:
             continue
         age = (as_of - created).total_seconds() / 86400
         index = next(i for i, (_, _, high) in enumerate(AGE_BUCKETS) if high is None or age < high)
         series.setdefault(team, [0] * len(AGE_BUCKETS))[index] += 1
     return {"buckets": [label for label, _, _ in AGE_BUCKETS], "series": series}
+
+
+CHANNEL_LABELS = {"portal": "portail iTop", "mail": "courriel", "phone": "téléphone ou visio"}
+
+
+def _channels(rows) -> list[tuple[str, int]]:
+    """The period's tickets per iTop origin (the form's phone and visio requests are calls)."""
+    counts: dict[str, int] = {}
+    for *_, origin in rows:
+        label = CHANNEL_LABELS.get(origin or "", origin or "non renseigné")
+        counts[label] = counts.get(label, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
 def _trend(session: Session, period: Period) -> dict:
@@ -126,6 +138,7 @@ def committee_report(
         },
         "trend": _trend(session, period),
         "ages": _ages(rows, as_of),
+        "channels": _channels(rows),
         "schools": [d for d in ranked if d.score > 0][:schools],
         "national": national_times(session=session, settings=settings, period=period),
     }

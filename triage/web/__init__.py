@@ -29,7 +29,7 @@ def _csrf_error(exc: CSRFError):
 
 def init_app(app: Flask) -> None:
     """Register the web blueprint and its template helpers."""
-    from triage.web import admin, filters, report, schools, stats, views  # noqa: F401
+    from triage.web import admin, filters, intake, report, schools, stats, views  # noqa: F401
 
     filters.init_app(app)
     app.register_blueprint(bp)
