@@ -154,13 +154,19 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             RETRAIN_REQUEST_SECONDS,
         ),
     ]
+    return specs + _optional_specs(settings, every)
+
+
+def _optional_specs(settings: Settings, every: Callable[[int], IntervalTrigger]) -> list[JobSpec]:
+    """The jobs that only some settings run: the weekly digest, the nightly retraining."""
+    specs = []
     if settings.digest_to:
         specs.append(
             JobSpec("digest", digest_job, every(DIGEST_CHECK_SECONDS), DIGEST_CHECK_SECONDS)
         )
     if settings.retrain_nightly:
-        hour = settings.retrain_hour
-        specs.append(JobSpec("retrain", retrain_job, CronTrigger(hour=hour, timezone=tz), 86400))
+        trigger = CronTrigger(hour=settings.retrain_hour, timezone=settings.tz)
+        specs.append(JobSpec("retrain", retrain_job, trigger, 86400))
     return specs
 
 

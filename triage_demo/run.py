@@ -40,6 +40,7 @@ MAIL_TO = {  # who the demo's e-mails are for (they all land in <instance>/demo-
     "escalation_to": "niveau-national@demo.invalid",
     "warning_to_si2c": "equipe-si2c@demo.invalid",
     "warning_to_drasi": "equipe-drasi@demo.invalid",
+    "digest_to": "superviseurs@demo.invalid",  # the weekly digest (queued at once: day 1, 0 h)
 }
 BACKFILL_DAYS = 90
 # the committee's data on the demo's establishments (wave, kit de bascule, budget)
@@ -134,6 +135,11 @@ def start_scheduler(app: Flask, database: Path) -> subprocess.Popen:
         TRIAGE_OUTBOX_SECONDS="15",
         TRIAGE_WRITEBACK_SECONDS="15",
         TRIAGE_AGE_CHECK_SECONDS="120",
+        # the committee's features, on in the demo: the week's digest at once, and the
+        # completeness request to the sandbox's new incomplete tickets
+        TRIAGE_DIGEST_DAY="1",
+        TRIAGE_DIGEST_HOUR="0",
+        TRIAGE_COMPLETENESS_REQUEST="1",
         TRIAGE_SMTP_HOST="127.0.0.1",
         TRIAGE_SMTP_PORT=str(settings.smtp_port),
         TRIAGE_SMTP_STARTTLS="0",
