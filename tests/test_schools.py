@@ -96,6 +96,8 @@ def _seed(runner, tmp_path, ticket_factory):
         resolved_at=utcnow() - dt.timedelta(days=2),
     )  # reopened
     ticket_factory(organization="Ailleurs", title="Rien à voir")
+    ticket_factory(organization="COLLÈGE HENRI MATISSE", title="Matisse en capitales")
+    ticket_factory(organization="Collège Henri Matisse annexe", title="Une autre organisation")
 
 
 def test_ranking_with_reasons_filter_and_csv(runner, tmp_path, ticket_factory, client_as):
@@ -126,6 +128,8 @@ def test_school_page_and_audited_follow_up(runner, tmp_path, ticket_factory, cli
     page = agent.get("/etablissements/0801745T").get_data(as_text=True)
     assert "8 % des actions finalisées" in page and "Budget bloqué" in page
     assert "Rien à voir" not in page
+    matisse = agent.get("/etablissements/0020009P").get_data(as_text=True)
+    assert "Matisse en capitales" in matisse and "Une autre organisation" not in matisse
     assert (
         agent.post("/etablissements/0801745T/suivi", data={"suivi": "1", "note": "x"}).status_code
         == 403

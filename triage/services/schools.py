@@ -199,13 +199,23 @@ def uais_in(text: str) -> set[str]:
     return {code.upper() for code in UAI_RX.findall(text or "")}
 
 
-def _ticket_filter(schools: list[School]) -> sa.ColumnElement[bool]:
+def _organizations(session: Session, settings: Settings, keys: dict[str, str]) -> list[str]:
+    """The iTop organisations of the backlog that are one of the schools (compared folded,
+    in Python: SQLite's lower() leaves accented capitals alone)."""
+    found = session.exec(
+        select(Ticket.organization).where(in_backlog(settings.itop_service)).distinct()
+    )
+    return sorted(
+        org for org in found if fold(org) in keys or any(code in keys for code in uais_in(org))
+    )
+
+
+def _ticket_filter(organizations: list[str], schools: list[School]) -> sa.ColumnElement[bool]:
     """A SQL pre-filter of the tickets that may belong to these schools (confirmed in Python)."""
-    names = {s.name for s in schools} | {s.itop_organization for s in schools}
-    terms = [Ticket.organization.in_(sorted(names))]
+    terms = [Ticket.organization.in_(organizations)] if organizations else []
     for school in schools:
         pattern = f"%{school.uai}%"
-        terms += [c.ilike(pattern) for c in (Ticket.organization, Ticket.title, Ticket.description)]
+        terms += [Ticket.title.ilike(pattern), Ticket.description.ilike(pattern)]
     return sa.or_(*terms)
 
 
@@ -239,9 +249,10 @@ def tickets_by_school(
     if not schools:
         return grouped
     keys = _keys(schools)
+    organizations = _organizations(session, settings, keys)
     query = (
         select(Ticket)
-        .where(in_backlog(settings.itop_service), _ticket_filter(schools))
+        .where(in_backlog(settings.itop_service), _ticket_filter(organizations, schools))
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
     )
     for ticket in session.exec(query):
