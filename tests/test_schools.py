@@ -107,10 +107,10 @@ def test_ranking_with_reasons_filter_and_csv(runner, tmp_path, ticket_factory, c
     assert page.index("0801745T") < page.index("0800007X") < page.index("0020009P")
     assert "3 demandes en cours" in page
     assert "1 demande en cours depuis plus de 15 j" in page
-    assert "1 demande remontée(s) au national" in page
+    assert "1 demande remontée au national" in page
     assert "kit de bascule à 8 % (moins de 10 % des actions finalisées)" in page
     assert "budget non intégré dans Op@le" in page
-    assert "1 demande rouverte(s)" in page
+    assert "1 demande rouverte" in page
     only_v5 = client.get("/etablissements?vague=V5").get_data(as_text=True)
     assert "0020009P" in only_v5 and "0801745T" not in only_v5
     export = client.get("/etablissements.csv")

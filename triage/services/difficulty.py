@@ -75,11 +75,12 @@ def _count(item: Difficulty, tickets: list[Ticket], cutoff: dt.datetime, days: i
     for count, key, words in (
         (item.open, "open", "en cours"),
         (item.overdue, "overdue", f"en cours depuis plus de {days} j"),
-        (item.escalated, "escalated", "remontée(s) au national"),
-        (item.reopened, "reopened", "rouverte(s)"),
+        (item.escalated, "escalated", "remontée{s} au national"),
+        (item.reopened, "reopened", "rouverte{s}"),
     ):
         if count:
             item.score += WEIGHTS[key] * count
+            words = words.format(s="s" if count > 1 else "")
             item.reasons.append(f"{_plural(count, 'demande')} {words}")
 
 
