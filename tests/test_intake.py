@@ -95,3 +95,18 @@ def test_without_write_back_nothing_is_queued(app, session, client_as):
     assert response.status_code == 400
     assert "la demande ne peut pas être créée" in response.get_data(as_text=True)
     assert session.exec(select(ItopWrite)).all() == []
+
+
+def test_a_typed_request_is_never_asked_to_be_completed(itop_sandbox, itop_app, session, client_as):
+    store = itop_sandbox.store
+    store.named("Organization", ORG)
+    store.person("Marie Dupont")
+    settings = replace_settings(itop_app, itop_writeback=True, completeness_request=True)
+    typed = {**FORM, "channel": "mail", "description": "Rappeler la gestionnaire."}  # vague
+    client_as("agent_si2c").post("/demandes/saisir", data=typed)
+    push_pending(session=session, settings=settings)
+    run_poll(session=session, settings=settings)
+    push_pending(session=session, settings=settings)
+    (obj,) = _tickets(store, "SI2C - Question sur la DBM n°2")
+    assert obj["origin"] == "mail" and obj["public_log"]["entries"] == []
+    assert session.exec(select(ItopWrite).where(ItopWrite.source == "completeness")).all() == []

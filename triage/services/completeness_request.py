@@ -1,7 +1,8 @@
 """Ask the requester, in iTop, for what a new request lacks (``TRIAGE_COMPLETENESS_REQUEST``).
 
 When the sync first sees a new ticket (iTop status ``new``, created less than
-``NEW_FOR`` ago, no agent assigned) that lacks at least ``MIN_MISSING`` of the seed's items
+``NEW_FOR`` ago, no agent assigned, not a phone request nor one typed with triage's phone /
+e-mail / visio form: an agent wrote those) that lacks at least ``MIN_MISSING`` of the seed's items
 (``completeness.missing``), one French public-log entry listing them is queued in the one
 outgoing queue (``writeback.enqueue``); a ``completeness_request`` TicketEvent records what
 was asked and when, and is what makes it once: a ticket with that event is never asked again.
@@ -13,7 +14,7 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from triage.config import Settings
-from triage.models import Ticket, TicketEvent, utcnow
+from triage.models import ItopWrite, Ticket, TicketEvent, utcnow
 from triage.services import writeback
 from triage.services.completeness import missing
 
@@ -21,6 +22,7 @@ KIND = "completeness_request"
 MIN_MISSING = 2
 NEW_FOR = dt.timedelta(days=2)  # older tickets found by a first sync are not "new"
 SOURCE = "completeness"
+INTAKE_SOURCE = "intake"  # triage.services.intake.SOURCE (that module imports writeback too)
 
 
 def request_message(labels: list[str]) -> str:
@@ -38,9 +40,11 @@ def request_message(labels: list[str]) -> str:
 
 
 def is_new(ticket: Ticket, now: dt.datetime) -> bool:
-    """A request nobody handles yet: open, iTop status new, recent, no agent."""
+    """A request nobody handles yet, written by its requester: open, iTop status new, recent,
+    no agent, not taken on the phone (an agent typed it)."""
     return (
         ticket.is_open
+        and ticket.origin != "phone"
         and ticket.status == "new"
         and not (ticket.agent or ticket.itop_agent_id)
         and now - ticket.created_at < NEW_FOR
@@ -56,6 +60,26 @@ def would_ask(ticket: Ticket, now: dt.datetime) -> list[str]:
     return lacking if len(lacking) >= MIN_MISSING else []
 
 
+def _not_to_ask(session: Session, todo: dict[int, tuple[Ticket, list[str]]]) -> set[int]:
+    """The ticket ids already asked, or whose ticket an agent typed with the intake form."""
+    asked = set(
+        session.exec(
+            select(TicketEvent.ticket_id).where(
+                TicketEvent.ticket_id.in_(list(todo)), TicketEvent.kind == KIND
+            )
+        )
+    )
+    by_itop_id = {ticket.itop_id: ticket_id for ticket_id, (ticket, _) in todo.items()}
+    typed = session.exec(
+        select(ItopWrite.result_itop_id).where(
+            ItopWrite.kind == "create",
+            ItopWrite.source == INTAKE_SOURCE,
+            ItopWrite.result_itop_id.in_(list(by_itop_id)),
+        )
+    )
+    return asked | {by_itop_id[itop_id] for itop_id in typed}
+
+
 def ask_missing(
     *, session: Session, settings: Settings, tickets: list[Ticket], now: dt.datetime | None = None
 ) -> int:
@@ -66,16 +90,10 @@ def ask_missing(
     todo = {t.id: (t, labels) for t in tickets if t.id and (labels := would_ask(t, now))}
     if not todo:
         return 0
-    asked = set(
-        session.exec(
-            select(TicketEvent.ticket_id).where(
-                TicketEvent.ticket_id.in_(list(todo)), TicketEvent.kind == KIND
-            )
-        )
-    )
+    skip = _not_to_ask(session, todo)
     count = 0
     for ticket_id, (ticket, labels) in todo.items():
-        if ticket_id in asked:
+        if ticket_id in skip:
             continue
         writeback.enqueue(
             session=session, settings=settings, ticket=ticket,
