@@ -47,9 +47,10 @@ def completeness_command(as_json: bool) -> None:
         click.echo(json.dumps(figures, ensure_ascii=False))
         return
     click.echo(
-        f"{figures['incomplete']} demande(s) sur {figures['tickets']} manquent d'au moins deux "
-        f"éléments ; {figures['would_ask_now']} nouvelle(s) demande(s) recevrai(en)t la "
-        f"demande de complément maintenant (sur {figures['new_now']} nouvelle(s))."
+        f"{figures['incomplete']} demande(s) sur {figures['written_by_requesters']} écrites par "
+        f"les demandeurs ({figures['tickets']} en tout) manquent d'au moins deux éléments ; "
+        f"{figures['would_ask_now']} nouvelle(s) demande(s) recevrai(en)t la demande de "
+        f"complément maintenant (sur {figures['new_now']} nouvelle(s))."
     )
     for label, count in figures["missing"].items():
         click.echo(f"  {label} : {count}")

@@ -114,17 +114,23 @@ def request_of(*, session: Session, ticket: Ticket) -> TicketEvent | None:
 
 
 def measure(*, session: Session, settings: Settings) -> dict:
-    """On the stored tickets: how many lack enough to be asked (had they been seen new), how
-    many new ones it would ask now, and the items most often missing."""
+    """On the stored tickets: how many requesters' tickets lack enough to be asked (had they
+    been seen new), how many new ones it would ask now, and the items most often missing."""
     tickets = session.exec(select(Ticket).where(Ticket.service == settings.itop_service)).all()
     now = utcnow()
-    lacking = [labels for t in tickets if len(labels := missing(t)) >= MIN_MISSING]
+    # written by their requesters (not taken on the phone), lacking enough to be asked
+    lacking = [
+        labels
+        for t in tickets
+        if t.origin != "phone" and len(labels := missing(t)) >= MIN_MISSING
+    ]
     counts: dict[str, int] = {}
     for labels in lacking:
         for label in labels:
             counts[label] = counts.get(label, 0) + 1
     return {
         "tickets": len(tickets),
+        "written_by_requesters": sum(1 for t in tickets if t.origin != "phone"),
         "incomplete": len(lacking),
         "new_now": sum(1 for t in tickets if is_new(t, now)),
         "would_ask_now": sum(1 for t in tickets if would_ask(t, now)),
