@@ -1,4 +1,5 @@
-"""Regenerate docs/screenshots/{queue,ticket,stats,phone}.png from realistic data (by hand).
+"""Regenerate docs/screenshots/{queue,ticket,stats,phone,etablissements,rapport}.png from
+realistic data (by hand).
 
     .venv/bin/python docs/make_screenshots.py
 
@@ -18,6 +19,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from sqlmodel import select
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +33,7 @@ from triage.models import (  # noqa: E402
     BacklogSnapshot,
     Escalation,
     RoutingDecision,
+    School,
     Ticket,
     is_open_status,
     utcnow,
@@ -38,6 +41,7 @@ from triage.models import (  # noqa: E402
 from triage.services.escalation import check_ages  # noqa: E402
 from triage.services.requalify import requalify  # noqa: E402
 from triage.services.routing import classify, route_ticket  # noqa: E402
+from triage.services.schools import import_schools, set_follow_up  # noqa: E402
 from triage.services.teams import set_team  # noqa: E402
 from triage.services.training import ensure_model  # noqa: E402
 from triage.services.users import create_user  # noqa: E402
@@ -68,6 +72,20 @@ CALLERS = [
     "Hélène Vasseur",
 ]
 PASSWORD = secrets.token_urlsafe(12)
+# the committee's file for the establishments above: UAI, iTop name, wave, kit %, budget
+SCHOOLS = """UAI;Nom;Commune;Vague;Kit;Budget;Organisation iTop
+0020034R;Lycée Paul Claudel;Laon;V6;7;non;Lycée Paul Claudel, Laon
+0801745T;Collège Jules Verne;Amiens;V6;24;oui;Collège Jules Verne, Amiens
+0800062G;LP La Hotoie;Amiens;V5;62;oui;LP La Hotoie, Amiens
+0020050H;Lycée Condorcet;Saint-Quentin;V6;35;oui;Lycée Condorcet, Saint-Quentin
+0600921K;Collège Anatole France;Creil;V6;9;non;Collège Anatole France, Creil
+0601832V;Lycée Jean Rostand;Chantilly;V7;0;non;Lycée Jean Rostand, Chantilly
+0600078K;Collège Jean Moulin;Beauvais;V6;18;oui;Collège Jean Moulin, Beauvais
+0801327N;EREA Françoise Dolto;Amiens;V5;80;oui;EREA Françoise Dolto, Amiens
+0800790P;Collège Louise Michel;Abbeville;V6;12;non;Collège Louise Michel, Abbeville
+0800061F;Lycée Pierre Mendès France;Péronne;V6;41;oui;Lycée Pierre Mendès France, Péronne
+0801479D;Lycée agricole du Paraclet;Cottenchy;V7;3;non;Lycée agricole du Paraclet, Cottenchy
+"""
 
 
 TRUE_TEAM: dict[str, str] = {}  # ref -> the corpus's label, to pick believable examples
@@ -117,6 +135,7 @@ def make_tickets(rng: random.Random, now: dt.datetime) -> list[Ticket]:
                 service="Op@le",
                 organization=rng.choices(names, weights)[0],
                 caller=rng.choice(CALLERS),
+                origin=rng.choice(["portal", "portal", "portal", "mail", "phone"]),
                 created_at=created,
                 updated_at=closed_at if closed else created,
                 team=record["team"] if from_itop else "UNASSIGNED",
@@ -179,6 +198,10 @@ def seed(app, rng: random.Random) -> None:
     backdate_escalations(app, session)
     send_back_from_national(app, session, rng)
     add_snapshots(session, now)
+    import_schools(session=session, text=SCHOOLS)
+    school = session.exec(select(School).where(School.uai == "0020034R")).one()
+    set_follow_up(session=session, school=school, follow_up=True, actor="s.bernard",
+                  note="Visio ciblée avec l'agent comptable le 12/01")  # fmt: skip
     create_user(session=session, login="c.martin", password=PASSWORD, role="agent", team="DRASI")
     create_user(session=session, login="s.bernard", password=PASSWORD, role="supervisor")
 
@@ -339,6 +362,12 @@ def take_pictures(base_url: str) -> None:
         context, page = signed_in("s.bernard", 900)
         page.goto(base_url + "/stats")
         page.screenshot(path=str(SHOTS / "stats.png"), full_page=True)
+        page.goto(base_url + "/etablissements")
+        page.screenshot(path=str(SHOTS / "etablissements.png"), full_page=True)
+        page.goto(base_url + "/rapport")
+        page.emulate_media(media="print")  # as the committee prints it
+        page.set_viewport_size({"width": 1123, "height": 794})  # A4 landscape at 96 dpi
+        page.screenshot(path=str(SHOTS / "rapport.png"), full_page=True)
         context.close()
         context, page = signed_in("c.martin", 844, width=390)
         page.screenshot(path=str(SHOTS / "phone.png"))
@@ -371,7 +400,8 @@ def main() -> None:
             take_pictures(f"http://127.0.0.1:{server.server_port}")
         finally:
             server.shutdown()
-    for name in ("queue.png", "ticket.png", "stats.png", "phone.png"):
+    for name in ("queue.png", "ticket.png", "stats.png", "phone.png", "etablissements.png",
+                 "rapport.png"):  # fmt: skip
         print(f"{SHOTS / name}: {(SHOTS / name).stat().st_size // 1024} KB")
 
 

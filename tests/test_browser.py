@@ -248,6 +248,9 @@ PAGES = {  # what every role may reach; /admin is the admin's
     "ticket": "/tickets/R-XSS",
     "dashboard": "/stats",
     "admin": "/admin",
+    "schools": "/etablissements",
+    "report": "/rapport",
+    "intake": "/demandes/saisir",
 }
 
 

@@ -142,6 +142,40 @@ MATRIX = [
         {"arrived": "1"},
         {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
     ),
+    # the committee's pages (no school in this world: its page is a 404)
+    ("GET", "/etablissements", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
+    (
+        "GET",
+        "/etablissements.csv",
+        None,
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200},
+    ),
+    (
+        "GET",
+        "/etablissements/0801745T",
+        None,
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 404, SUP: 404, ADMIN: 404},
+    ),
+    (
+        "POST",
+        "/etablissements/0801745T/suivi",
+        {"suivi": "1", "note": "x"},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 404, ADMIN: 404},
+    ),
+    (
+        "POST",
+        "/admin/etablissements",
+        {},
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 403, SUP: 403, ADMIN: 302},
+    ),
+    ("GET", "/rapport", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
+    ("GET", "/demandes/saisir", None, {ANON: LOGIN, BAD: LOGIN, AGENT: 200, SUP: 200, ADMIN: 200}),
+    (
+        "POST",
+        "/demandes/saisir",
+        {"title": "x"},  # write-back off: refused, nothing queued
+        {ANON: LOGIN, BAD: LOGIN, AGENT: 400, SUP: 400, ADMIN: 400},
+    ),
     ("GET", "/api/v1/openapi.json", None, {ANON: 401, BAD: 401, AGENT: 200, SUP: 200, ADMIN: 200}),
     ("GET", "/api/v1/tickets", None, {ANON: 401, BAD: 401, AGENT: 200, SUP: 200, ADMIN: 200}),
     (
@@ -297,6 +331,7 @@ def test_every_route_is_in_the_matrix(app):
                 .replace("<int:token_id>", "{token}")
                 .replace("<kind>", "mail" if "retry" in rule.rule else "itop")
                 .replace("<int:row_id>", "1")
+                .replace("<uai>", "0801745T")
             )
             if concrete == "/tickets/R-DRASI/requalify" or concrete.endswith("R-DRASI/requalify"):
                 assert (method, concrete) in listed or (

@@ -13,6 +13,7 @@ import sqlalchemy.exc
 from flask import current_app
 from flask.cli import with_appcontext
 
+from triage.cli_committee import COMMITTEE_COMMANDS
 from triage.cli_help import HELP
 from triage.config import ConfigError, get_settings
 from triage.config_values import create_secret_key
@@ -344,6 +345,7 @@ COMMANDS = [
     replay_command,
     scheduler_command,
     *ACCOUNT_COMMANDS,
+    *COMMITTEE_COMMANDS,
 ]
 
 

@@ -15,15 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from triage.config_values import (
-    ConfigError,
+    ConfigError,  # noqa: F401 - re-exported: callers import it from triage.config
     Setting,
+    check_url_and_zone,
     coerce,
     default_database_url,
     instance_path_from_env,
@@ -101,6 +100,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETRAIN_NIGHTLY", parse_bool, False),
     Setting("SESSION_COOKIE_SECURE", parse_bool, False),
     Setting("MAX_CONTENT_LENGTH", parse_int, 1_000_000),
+    Setting("DIGEST_TO", parse_list, ()),
+    Setting("DIGEST_DAY", parse_int, 1),
+    Setting("DIGEST_HOUR", parse_int, 8),
+    Setting("COMPLETENESS_REQUEST", parse_bool, False),
 )
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
@@ -170,6 +173,10 @@ class Settings:
     retrain_nightly: bool  #: the scheduler retrains the router every night
     session_cookie_secure: bool  #: send the session cookie over HTTPS only
     max_content_length: int  #: largest request body (bytes) read; a larger one gets 413
+    digest_to: tuple[str, ...]  #: supervisors who get the weekly digest (none: no digest)
+    digest_day: int  #: ISO weekday of the digest (1 Monday ... 7 Sunday)
+    digest_hour: int  #: local hour from which the week's digest is sent
+    completeness_request: bool  #: ask new requests' authors in iTop for what they lack
     # not in the table: where things are, and how the app runs
     instance_path: Path  #: the instance folder (TRIAGE_INSTANCE_PATH, default ./instance)
     model_dir: Path  #: saved router models (MODEL_DIR, default <instance>/models)
@@ -178,18 +185,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse a database URL or a time zone that cannot work."""
-        try:
-            make_url(self.database_url)
-        except ArgumentError as exc:  # the value is not echoed: it may hold a password
-            raise ConfigError(
-                "TRIAGE_DATABASE_URL: not a SQLAlchemy URL (dialect+driver://user:password"
-                "@host/database, or sqlite:///path/to/triage.db)"
-            ) from exc
-        try:
-            ZoneInfo(self.itop_timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            zone = self.itop_timezone
-            raise ConfigError(f"TRIAGE_ITOP_TIMEZONE: unknown time zone {zone!r}") from exc
+        check_url_and_zone(self.database_url, self.itop_timezone)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SECRET_KEY_FILE = "secret_key"
 
@@ -125,3 +126,21 @@ def create_secret_key(instance_path: str | os.PathLike) -> Path | None:
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32))
     return path
+
+
+def check_url_and_zone(database_url: str, zone: str) -> None:
+    """Refuse a database URL or a time zone that cannot work (ConfigError)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(database_url)
+    except ArgumentError as exc:  # the value is not echoed: it may hold a password
+        raise ConfigError(
+            "TRIAGE_DATABASE_URL: not a SQLAlchemy URL (dialect+driver://user:password"
+            "@host/database, or sqlite:///path/to/triage.db)"
+        ) from exc
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TRIAGE_ITOP_TIMEZONE: unknown time zone {zone!r}") from exc

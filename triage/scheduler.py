@@ -23,6 +23,7 @@ from flask import Flask
 
 from triage.config import Settings, get_settings
 from triage.db import get_session
+from triage.services.digest import queue_digest
 from triage.services.escalation import check_ages
 from triage.services.ingest import run_poll
 from triage.services.itop_push import push_pending
@@ -35,6 +36,7 @@ from triage.services.training import train
 log = logging.getLogger(__name__)
 
 RETRAIN_REQUEST_SECONDS = 60
+DIGEST_CHECK_SECONDS = 900  # the weekly digest is queued within this delay of its hour
 # The sync and the write-back take turns: a write is checked against what triage knows of
 # iTop's team, which a sync running at the same moment could change under it.
 ITOP_TURN = threading.Lock()
@@ -88,6 +90,11 @@ def snapshot_job(*, session, settings: Settings) -> Any:
     """Record today's backlog snapshot."""
     rows = take_snapshot(session=session, settings=settings)
     return {"day": rows[0].day.isoformat(), "open": sum(row.open for row in rows)}
+
+
+def digest_job(*, session, settings: Settings) -> Any:
+    """Queue the weekly digest when it is due (once per week; the outbox job sends it)."""
+    return queue_digest(session=session, settings=settings)
 
 
 def retrain_job(*, session, settings: Settings) -> Any:
@@ -147,9 +154,19 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             RETRAIN_REQUEST_SECONDS,
         ),
     ]
+    return specs + _optional_specs(settings, every)
+
+
+def _optional_specs(settings: Settings, every: Callable[[int], IntervalTrigger]) -> list[JobSpec]:
+    """The jobs that only some settings run: the weekly digest, the nightly retraining."""
+    specs = []
+    if settings.digest_to:
+        specs.append(
+            JobSpec("digest", digest_job, every(DIGEST_CHECK_SECONDS), DIGEST_CHECK_SECONDS)
+        )
     if settings.retrain_nightly:
-        hour = settings.retrain_hour
-        specs.append(JobSpec("retrain", retrain_job, CronTrigger(hour=hour, timezone=tz), 86400))
+        trigger = CronTrigger(hour=settings.retrain_hour, timezone=settings.tz)
+        specs.append(JobSpec("retrain", retrain_job, trigger, 86400))
     return specs
 
 

@@ -19,6 +19,7 @@ from triage.config_values import create_secret_key, read_secret_key
 from triage.db import get_session, init_db, reset_engine
 from triage.models import Team, utcnow
 from triage.services.ingest import run_poll
+from triage.services.schools import decode_csv, import_schools
 from triage.services.snapshots import backfill_snapshots, take_snapshot
 from triage.services.users import create_user
 from triage_demo.activity import TicketActivity
@@ -39,8 +40,11 @@ MAIL_TO = {  # who the demo's e-mails are for (they all land in <instance>/demo-
     "escalation_to": "niveau-national@demo.invalid",
     "warning_to_si2c": "equipe-si2c@demo.invalid",
     "warning_to_drasi": "equipe-drasi@demo.invalid",
+    "digest_to": "superviseurs@demo.invalid",  # the weekly digest (queued at once: day 1, 0 h)
 }
 BACKFILL_DAYS = 90
+# the committee's data on the demo's establishments (wave, kit de bascule, budget)
+SCHOOLS_CSV = Path(__file__).with_name("schools.csv")
 
 
 def start_sandbox(tickets: int) -> Sandbox:
@@ -105,13 +109,15 @@ def create_accounts(app: Flask) -> list[tuple[str, str, str | None]]:
 
 
 def seed_history(app: Flask) -> Any:
-    """The first sync (the router routes the new tickets), then the past 90 days' snapshots."""
+    """The first sync (the router routes the new tickets), the past 90 days' snapshots, the
+    schools' CSV."""
     with app.app_context():
         session = get_session()
         settings = get_settings(app)
         result = run_poll(session=session, settings=settings)
         backfill_snapshots(session=session, settings=settings, days=BACKFILL_DAYS)
         take_snapshot(session=session, settings=settings)
+        import_schools(session=session, text=decode_csv(SCHOOLS_CSV.read_bytes()))
     return result
 
 
@@ -131,6 +137,11 @@ def start_scheduler(app: Flask, database: Path) -> subprocess.Popen:
         TRIAGE_OUTBOX_SECONDS="15",
         TRIAGE_WRITEBACK_SECONDS="15",
         TRIAGE_AGE_CHECK_SECONDS="120",
+        # the committee's features, on in the demo: the week's digest at once, and the
+        # completeness request to the sandbox's new incomplete tickets
+        TRIAGE_DIGEST_DAY="1",
+        TRIAGE_DIGEST_HOUR="0",
+        TRIAGE_COMPLETENESS_REQUEST="1",
         TRIAGE_SMTP_HOST="127.0.0.1",
         TRIAGE_SMTP_PORT=str(settings.smtp_port),
         TRIAGE_SMTP_STARTTLS="0",

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from triage.config import Settings
 from triage.models import QUEUES, BacklogSnapshot, RoutingDecision, Ticket, in_backlog, utcnow
 from triage.services.ages import settings_cutoff
+from triage.services.national import national_times
 from triage.services.stats import COLUMNS, ROW_LABELS, backlog_for_app
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -157,6 +158,7 @@ def dashboard(*, session: Session, settings: Settings, now: dt.datetime | None =
         "establishments": top_establishments(session=session, settings=settings, now=now),
         "wrong_prefix": wrong_prefix_share(session=session, settings=settings),
         "accuracy": router_accuracy(session=session, settings=settings),
+        "national": national_times(session=session, settings=settings),
     }
 
 

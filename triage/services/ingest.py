@@ -30,7 +30,7 @@ from connectors.itop import (
 )
 from triage.config import Settings
 from triage.models import SyncState, Team, Ticket, is_open_status, utcnow
-from triage.services import departures, routing, writeback
+from triage.services import completeness_request, departures, national, routing, writeback
 from triage.services.itop import client_from_settings
 from triage.services.teams import set_team
 
@@ -193,6 +193,7 @@ def _upsert(
         t.itop_id: t
         for t in session.exec(select(Ticket).where(Ticket.itop_id.in_([r.id for r in fresh])))
     }
+    before = national.agents_before(existing.values())
     new_rows, team_moved = [], []
     for request in fresh:
         ticket = existing.get(request.id)
@@ -208,6 +209,8 @@ def _upsert(
     for ticket in team_moved:
         _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
+    national.record_handoffs(session=session, tickets=[*created, *existing.values()], before=before)
+    completeness_request.ask_missing(session=session, settings=settings, tickets=created)
 
 
 def _update(session: Session, ticket: Ticket, request: UserRequest, result: SyncResult) -> bool:

@@ -124,12 +124,12 @@ class ItopChannel:
             return self._create(write)
         ticket = self.session.get(Ticket, write.ticket_id)
         client = self.client()
-        wanted = [*CURRENT_FIELDS, *(["private_log"] if write.unconfirmed else [])]
+        wanted = [*CURRENT_FIELDS, *(["private_log", "public_log"] if write.unconfirmed else [])]
         page = client.get(CLASS, write.itop_id, output_fields=wanted)
         if not page.objects:
             raise outgoing.Refused(f"le ticket {write.itop_id} n'existe plus dans iTop")
         current = UserRequest.from_object(page.objects[0], self.settings.tz)
-        if write.unconfirmed and _entry_there(page.objects[0].fields, write.log_entry):
+        if write.unconfirmed and _entries_there(page.objects[0].fields, write):
             self._learn(ticket, current)
             return "déjà dans iTop (l'essai précédent était resté sans réponse)"
         if write.team and current.team_id != ticket.itop_team_id:
@@ -213,9 +213,13 @@ def _created_earlier(client: ItopClient, write: ItopWrite, settings: Settings) -
     return max((o.key for o in page.objects), default=None)
 
 
-def _entry_there(fields: dict, entry: str) -> bool:
-    """Whether the ticket's private log already holds ``entry`` (an earlier try went)."""
-    if not entry:
+def _entries_there(fields: dict, write: ItopWrite) -> bool:
+    """Whether the ticket's logs already hold the write's entries (an earlier try went)."""
+    if not (write.log_entry or write.public_log_entry):
         return True  # a team change alone is safe to send again
-    entries = (fields.get("private_log") or {}).get("entries") or []
-    return any(item.get("message") == entry for item in entries)
+    logs = (("private_log", write.log_entry), ("public_log", write.public_log_entry))
+    for log_name, entry in logs:
+        entries = (fields.get(log_name) or {}).get("entries") or []
+        if entry and not any(item.get("message") == entry for item in entries):
+            return False
+    return True

@@ -29,7 +29,19 @@ def _csrf_error(exc: CSRFError):
 
 def init_app(app: Flask) -> None:
     """Register the web blueprint and its template helpers."""
-    from triage.web import account, admin, admin_users, desk, filters, live, stats, views  # noqa: F401
+    from triage.web import (  # noqa: F401  (attach the routes)
+        account,
+        admin,
+        admin_users,
+        desk,
+        filters,
+        intake,
+        live,
+        report,
+        schools,
+        stats,
+        views,
+    )
 
     filters.init_app(app)
     app.register_blueprint(bp)

@@ -49,6 +49,7 @@ JOB_LABELS = {
     "snapshot": "Photo quotidienne",
     "retrain": "Réentraînement nocturne",
     "retrain_request": "Réentraînement",
+    "digest": "Synthèse hebdomadaire",
 }
 
 
@@ -124,6 +125,14 @@ def percent(value: float | None) -> str:
     return f"{value * 100:.0f} %".replace(".", ",")
 
 
+def hours(value: float | None) -> str:
+    """A number of hours in French: "5,5 h", or in days past two days ("3,2 j")."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} j"
+    return text.replace(".", ",")
+
+
 def duration(value) -> str:
     """A timedelta or a number of days, as days."""
     if isinstance(value, dt.timedelta):
@@ -147,6 +156,7 @@ def init_app(app: Flask) -> None:
         confidence=confidence_text,
         decimal=lambda value, digits=2: f"{float(value):+.{digits}f}".replace(".", ","),
         duration=duration,
+        hours=hours,
         team_label=lambda team: TEAM_LABELS.get(team or "", team or "—"),
         role_label=lambda role: ROLE_LABELS.get(role, role),
         age_days=age_days,

@@ -13,6 +13,7 @@ from triage.models import QUEUES, TEAMS, Team, utcnow
 from triage.services import desk
 from triage.services import tickets as ticket_service
 from triage.services.completeness import completeness
+from triage.services.completeness_request import request_of
 from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import explanation_of
 from triage.services.teams import UnknownTeam
@@ -173,6 +174,7 @@ def ticket(ref: str):
         events=ticket_service.events(session=session_db, ticket=found),
         durations=ticket_service.team_durations(session=session_db, ticket=found, now=now),
         checklist=completeness(found),
+        completeness_request=request_of(session=session_db, ticket=found),
         explanation=explanation,
         explain_error=explain_error,
         can_requalify=can_requalify(current_user, found),
