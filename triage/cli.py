@@ -13,12 +13,13 @@ import sqlalchemy.exc
 from flask import current_app
 from flask.cli import with_appcontext
 
+from triage.cli_accounts import ACCOUNT_COMMANDS
 from triage.cli_committee import COMMITTEE_COMMANDS
 from triage.cli_help import HELP
+from triage.cli_router import ROUTER_COMMANDS
 from triage.config import ConfigError, get_settings
 from triage.config_values import create_secret_key
 from triage.db import get_session, init_db
-from triage.models import TEAMS
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -114,77 +115,6 @@ def poll_command() -> None:
 
 
 CONNECTOR_COMMANDS = [poll_command]
-
-
-# --- router commands (classify, train, evaluate) -------------------------------------------
-
-
-@click.command("classify", help=HELP["classify"], short_help="Classe des lignes JSON.")
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
-@with_appcontext
-def classify_command(file) -> None:
-    """Classify JSON lines (FILE or standard input): one answer a line, same order."""
-    from triage.services.routing import classify_lines
-
-    for answer in classify_lines(settings=get_settings(), lines=file):
-        click.echo(json.dumps(answer, ensure_ascii=False))
-
-
-@click.command("train", help=HELP["train"])
-@click.option(
-    "--exclude",
-    "exclude_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Laisser de côté les tickets de ce fichier JSON Lines (un jeu de test).",
-)
-@click.option("--quiet", is_flag=True, help="Sans barre de progression.")
-@with_appcontext
-def train_command(exclude_file: str | None, quiet: bool) -> None:
-    """Retrain the router on the shipped corpus plus the agents' requalifications."""
-    from triage.services.training import train
-
-    card = train(
-        session=get_session(),
-        settings=get_settings(),
-        progress=not quiet,
-        exclude_file=exclude_file,
-    )
-    cv, data = card["cv"], card["data"]
-    click.echo(
-        f"Modèle {card['version']} ({card['kind']}) : {data['tickets']} tickets "
-        f"(corpus {data['corpus']}, agents {data['agents']})."
-    )
-    click.echo(
-        f"Validation croisée : {cv['routed_accuracy']:.1%} des tickets routés justes, "
-        f"{cv['coverage']:.1%} routés, Brier {cv['brier']:.4f}, "
-        f"seuils {card['thresholds']['threshold']} / "
-        f"{card['thresholds']['override_threshold']}."
-    )
-
-
-@click.command("evaluate", help=HELP["evaluate"])
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Du JSON au lieu d'un tableau.")
-@with_appcontext
-def evaluate_command(file: str, as_json: bool) -> None:
-    """Measure the router (and prefix-only routing) on labelled JSON lines."""
-    from classifiers.report import format_report
-    from triage.services.training import evaluate_file
-
-    report = evaluate_file(settings=get_settings(), path=file)
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
-        return
-    click.echo(f"Modèle {report['model_version']} sur {report['file']}")
-    if not report["held_out"]:
-        click.echo(
-            "Note : ce modèle n'a pas été entraîné avec `--exclude` sur ce fichier ; "
-            "il a pu voir ces tickets."
-        )
-    click.echo(format_report(report["router"], report["prefix_only"]))
-
-
-ROUTER_COMMANDS = [classify_command, train_command, evaluate_command]
 
 
 # --- scheduler commands (escalate, scheduler) ----------------------------------------------
@@ -283,57 +213,6 @@ def scheduler_command() -> None:
 
 # --- accounts commands (create-user, create-token) -----------------------------------------
 
-
-@click.command("create-user", help=HELP["create-user"])
-@click.argument("login")
-@click.option(
-    "--role",
-    type=click.Choice(["agent", "supervisor", "admin"]),
-    required=True,
-    help="agent (avec --team), supervisor (superviseur) ou admin.",
-)
-@click.option(
-    "--team",
-    type=click.Choice([team.value for team in TEAMS], case_sensitive=False),
-    default=None,
-    help="La file de l'agent.",
-)
-@with_appcontext
-def create_user_command(login: str, role: str, team: str | None) -> None:
-    """Create an account; the password is read from standard input (or prompted)."""
-    from triage.services.users import AccountError, create_user
-
-    if sys.stdin.isatty():
-        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        user = create_user(
-            session=get_session(), login=login, password=password, role=role, team=team
-        )
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Compte {user.login} créé ({user.role}{', ' + user.team if user.team else ''}).")
-
-
-@click.command("create-token", help=HELP["create-token"])
-@click.argument("login")
-@click.option(
-    "--name", default="", help="À quoi sert le jeton (affiché sur la page d'administration)."
-)
-@with_appcontext
-def create_token_command(login: str, name: str) -> None:
-    """Print a new API token for that user (shown once: only its hash is kept)."""
-    from triage.services.users import create_token, get_user
-
-    session = get_session()
-    user = get_user(session=session, login=login)
-    if user is None or not user.active:
-        raise click.ClickException(f"aucun compte actif {login!r}")
-    click.echo(create_token(session=session, user=user, name=name))
-
-
-ACCOUNT_COMMANDS = [create_user_command, create_token_command]
 
 COMMANDS = [
     init_db_command,
