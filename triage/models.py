@@ -5,6 +5,7 @@ Times are stored timezone-aware in UTC (``UTCDateTime`` keeps them aware on SQLi
 
 import datetime as dt
 import enum
+import unicodedata
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -70,13 +71,60 @@ def is_open_status(status: str) -> bool:
     return status not in CLOSED_STATUSES
 
 
+def _partial(name: str, *columns: str, extra: str = "", open_only: bool = True) -> sa.Index:
+    """An index on the backlog's tickets (not gone), open ones only unless told otherwise;
+    ``extra``: one more condition (a boolean column, or ``... IS NULL``)."""
+    pg, lite = ["gone IS NULL"], ["gone IS NULL"]
+    if open_only:
+        pg.insert(0, "is_open")
+        lite.insert(0, "is_open = 1")
+    if extra:
+        pg.append(extra)
+        lite.append(extra if " " in extra else f"{extra} = 1")
+    return sa.Index(
+        name,
+        *columns,
+        postgresql_where=sa.text(" AND ".join(pg)),
+        sqlite_where=sa.text(" AND ".join(lite)),
+    )
+
+
+def fold_text(text: str) -> str:
+    """Text folded for search: lower case, no accents, ligatures spelt out, spaces collapsed."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.translate(_LIGATURES).split())
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
 class Ticket(SQLModel, table=True):
     """An iTop UserRequest as triage knows it."""
 
+    # Partial indexes fitting the queue's filters (docs/architecture.md, "Scale"): the open
+    # backlog is 3 % of the tickets, so a list, a count or the age check over open tickets
+    # reads only them. The WHERE is written per dialect as each renders the query's booleans.
     __table_args__ = (
-        sa.Index("ix_ticket_open_team_created", "is_open", "team", "created_at"),
-        sa.Index("ix_ticket_service_team_open", "service", "team", "is_open", "created_at"),
-        sa.Index("ix_ticket_service_created", "service", "created_at"),
+        _partial("ix_ticket_open_created", "service", "created_at", "id", "team", "needs_review"),
+        _partial("ix_ticket_open_team", "service", "team", "created_at", "id"),
+        _partial("ix_ticket_open_review", "service", "created_at", "id", extra="needs_review"),
+        # the age check's range: open tickets not escalated yet (young ones, mostly)
+        _partial(
+            "ix_ticket_due", "service", "created_at", "id", "team", "warned_at",
+            extra="escalated_at IS NULL",
+        ),
+        _partial(
+            "ix_ticket_backlog_created", "service", "created_at", "id", "is_open", open_only=False
+        ),
+        # PostgreSQL only (migrations/env.py skips it elsewhere): SQLite scans the folded text
+        sa.Index(
+            "ix_ticket_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            info={"postgresql_only": True},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -117,6 +165,22 @@ class Ticket(SQLModel, table=True):
     gone_at: dt.datetime | None = _time()
     # the router's explanation, stored when it routed (classifiers.reasons.Explanation)
     explanation: dict | None = Field(default=None, sa_type=sa.JSON)
+    # ref, title, description, establishment and caller folded (fold_text): what search reads
+    search_text: str = Field(default="", sa_type=sa.Text)
+
+
+def ticket_search_text(values) -> str:
+    """The ``search_text`` of a ticket (or of a dict of its columns)."""
+    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name, "")
+    fields = ("ref", "title", "organization", "caller", "description")
+    return fold_text(" \n ".join(get(name) or "" for name in fields))
+
+
+@sa.event.listens_for(Ticket, "before_insert")
+@sa.event.listens_for(Ticket, "before_update")
+def _keep_search_text(_mapper, _connection, ticket: Ticket) -> None:
+    """Any ticket written through the ORM carries its search text."""
+    ticket.search_text = ticket_search_text(ticket)
 
 
 GONE_REASONS: tuple[str, ...] = ("left_service", "deleted")
@@ -286,6 +350,14 @@ class BacklogSnapshot(SQLModel, table=True):
     open: int = Field(default=0)
     overdue: int = Field(default=0)
     taken_at: dt.datetime = _time(nullable=False, default=utcnow)
+
+
+class DashboardFigure(SQLModel, table=True):
+    """A dashboard aggregate over all history, refreshed by the scheduler (not per request)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    computed_at: dt.datetime = _time(nullable=False, default=utcnow)
 
 
 class JobRun(SQLModel, table=True):

@@ -1,9 +1,10 @@
 """The OpenAPI 3 description of /api/v1 (kept beside the routes; tests check they agree)."""
 
+import datetime as dt
 from typing import Any
 
 from triage.models import QUEUES, ROUTABLE_TEAMS, TEAM_SOURCES, TEAMS
-from triage.services.tickets import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, STATES
+from triage.services.listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, STATES, cursor_of
 
 
 def _nullable(schema: dict) -> dict:
@@ -13,6 +14,7 @@ def _nullable(schema: dict) -> dict:
 STR = {"type": "string"}
 INT = {"type": "integer"}
 NUM = {"type": "number"}
+CURSOR_EXAMPLE = cursor_of(dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC), 1)
 BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
 QUEUE_ROW = {
@@ -96,6 +98,11 @@ SCHEMAS: dict[str, Any] = {
             "total": INT,
             "page": INT,
             "per_page": INT,
+            "total_exact": {
+                "type": "boolean",
+                "description": "false: more than 10,000 match; total is a lower bound",
+            },
+            "next": _nullable({"type": "string", "description": "cursor of the next page"}),
         }
     ),
     "Requalify": _obj(
@@ -189,7 +196,17 @@ PATHS: dict[str, Any] = {
                 ),
                 _param("overdue", BOOL, "only open tickets past the escalation threshold"),
                 _param("needs_review", BOOL, "only tickets the router left to a human"),
-                _param("q", STR, "text in the ref, title, establishment or caller"),
+                _param(
+                    "q",
+                    STR,
+                    "text in the ref, title, description, establishment or caller "
+                    "(accents and case ignored)",
+                ),
+                _param(
+                    "after",
+                    {**STR, "example": CURSOR_EXAMPLE},
+                    "keyset cursor (a page's next): the page after it, instead of page",
+                ),
                 _param("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
                 _param(
                     "per_page",

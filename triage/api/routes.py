@@ -19,9 +19,9 @@ from triage.services.teams import UnknownTeam
 from triage.services.tickets import (
     InvalidQuery,
     get_ticket,
-    list_tickets,
     parse_query,
     ticket_detail,
+    ticket_page,
     ticket_to_dict,
 )
 
@@ -60,13 +60,18 @@ def tickets():
     except InvalidQuery as exc:
         raise ApiError(400, str(exc)) from exc
     now, settings = utcnow(), get_settings()
-    rows, total = list_tickets(session=get_session(), settings=settings, query=query, now=now)
+    try:
+        page = ticket_page(session=get_session(), settings=settings, query=query, now=now)
+    except InvalidQuery as exc:  # a cursor that is not one
+        raise ApiError(400, str(exc)) from exc
     return jsonify(
         {
-            "items": [ticket_to_dict(t, settings=settings, now=now) for t in rows],
-            "total": total,
+            "items": [ticket_to_dict(t, settings=settings, now=now) for t in page.items],
+            "total": page.total,
             "page": query.page,
             "per_page": query.per_page,
+            "total_exact": page.total_exact,
+            "next": page.next_cursor,
         }
     )
 
