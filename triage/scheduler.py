@@ -23,6 +23,7 @@ from flask import Flask
 
 from triage.config import Settings, get_settings
 from triage.db import get_session
+from triage.services import figures
 from triage.services.escalation import check_ages
 from triage.services.ingest import run_poll
 from triage.services.itop_push import push_pending
@@ -35,6 +36,7 @@ from triage.services.training import train
 log = logging.getLogger(__name__)
 
 RETRAIN_REQUEST_SECONDS = 60
+FIGURES_SECONDS = 300  # the dashboard's stored router figures lag at most this much
 # The sync and the write-back take turns: a write is checked against what triage knows of
 # iTop's team, which a sync running at the same moment could change under it.
 ITOP_TURN = threading.Lock()
@@ -90,6 +92,11 @@ def snapshot_job(*, session, settings: Settings) -> Any:
     return {"day": rows[0].day.isoformat(), "open": sum(row.open for row in rows)}
 
 
+def dashboard_job(*, session, settings: Settings) -> Any:
+    """Compute again the dashboard's stored figures (router quality, closed counts)."""
+    return figures.refresh(session=session, settings=settings)
+
+
 def retrain_job(*, session, settings: Settings) -> Any:
     """Retrain the router's model."""
     card = train(session=session, settings=settings)
@@ -139,6 +146,7 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             every(settings.snapshot_seconds),
             settings.snapshot_seconds,
         ),
+        JobSpec("dashboard", dashboard_job, every(FIGURES_SECONDS), FIGURES_SECONDS),
         # the admin page's "Réentraîner" button is answered within this delay
         JobSpec(
             "retrain_request",

@@ -30,7 +30,7 @@ from connectors.itop import (
 )
 from triage.config import Settings
 from triage.models import SyncState, Team, Ticket, is_open_status, utcnow
-from triage.services import departures, routing, writeback
+from triage.services import departures, figures, routing, writeback
 from triage.services.itop import client_from_settings
 from triage.services.teams import set_team
 
@@ -202,6 +202,8 @@ def _upsert(
             team_moved.append(ticket)
     created = _insert(session, new_rows)
     result.created += len(created)
+    if any(not t.is_open for t in created):
+        figures.invalidate(session=session)
     to_route: list[Ticket] = []  # routed together: one model call per page
     for ticket in created:
         _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
@@ -215,6 +217,8 @@ def _update(session: Session, ticket: Ticket, request: UserRequest, result: Sync
     values = ticket_values(request, ticket)
     old_team = ticket.itop_team
     changed = [k for k, v in values.items() if getattr(ticket, k) != v]
+    if {"is_open", "service"} & set(changed):
+        figures.invalidate(session=session)  # the stored closed counts per queue change
     for name in changed:
         setattr(ticket, name, values[name])
     ticket.last_seen_at = utcnow()
