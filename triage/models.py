@@ -125,6 +125,14 @@ class Ticket(SQLModel, table=True):
             postgresql_ops={"search_text": "gin_trgm_ops"},
             info={"postgresql_only": True},
         ).ddl_if(dialect="postgresql"),
+        sa.Index(  # the open tickets alone: a common word does not walk the whole history
+            "ix_ticket_open_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            postgresql_where=sa.text("is_open AND gone IS NULL"),
+            info={"postgresql_only": True},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -292,7 +300,7 @@ class OutboxMessage(SQLModel, table=True):
     # uncertain (sent, never acknowledged: an admin decides)
     status: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
-    created_at: dt.datetime = _time(nullable=False, default=utcnow)
+    created_at: dt.datetime = _time(nullable=False, index=True, default=utcnow)  # admin: latest
     next_attempt_at: dt.datetime = _time(nullable=False, default=utcnow)
     claimed_at: dt.datetime | None = _time()
     claimed_by: str | None = Field(default=None, max_length=128)

@@ -1,4 +1,5 @@
-"""Scale: partial indexes on open tickets, folded search text (trigram index), dashboard figures
+"""Scale: partial indexes on open tickets, folded search text (trigram index), dashboard figures,
+the outbox by creation time
 
 Revision ID: 0005_scale
 Revises: 0002
@@ -24,8 +25,10 @@ BATCH = 2000
 
 
 def _partial_indexes() -> list[sa.Index]:
-    return [i for i in triage.models.Ticket.__table__.indexes if i.name.startswith("ix_ticket_") and (
-        i.dialect_options["postgresql"]["where"] is not None)]
+    return [
+        i for i in triage.models.Ticket.__table__.indexes
+        if i.dialect_options["postgresql"]["where"] is not None and not i.info.get("postgresql_only")
+    ]
 
 
 def _backfill(bind) -> None:
@@ -55,8 +58,11 @@ def _trigram_index(bind) -> None:
     schema = bind.execute(sa.text(
         "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
         "WHERE e.extname = 'pg_trgm'")).scalar_one()
+    ops = f'"{schema}".gin_trgm_ops'
+    op.execute(f"CREATE INDEX ix_ticket_search_trgm ON ticket USING gin (search_text {ops})")
     op.execute(
-        f'CREATE INDEX ix_ticket_search_trgm ON ticket USING gin (search_text "{schema}".gin_trgm_ops)'
+        f"CREATE INDEX ix_ticket_open_search_trgm ON ticket USING gin (search_text {ops}) "
+        "WHERE is_open AND gone IS NULL"
     )
 
 
@@ -83,11 +89,14 @@ def upgrade() -> None:
         )
     if bind.dialect.name == "postgresql":
         _trigram_index(bind)
+    op.create_index("ix_outboxmessage_created_at", "outboxmessage", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outboxmessage_created_at", table_name="outboxmessage")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_ticket_search_trgm", table_name="ticket")
+        op.drop_index("ix_ticket_open_search_trgm", table_name="ticket")
     for index in _partial_indexes():
         op.drop_index(index.name, table_name="ticket")
     with op.batch_alter_table("ticket", schema=None) as batch_op:

@@ -16,7 +16,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from classifiers.prefix import read_prefix
@@ -29,7 +30,7 @@ from connectors.itop import (
     quote,
 )
 from triage.config import Settings
-from triage.models import SyncState, Team, Ticket, is_open_status, utcnow
+from triage.models import SyncState, Team, Ticket, is_open_status, ticket_search_text, utcnow
 from triage.services import departures, figures, routing, writeback
 from triage.services.itop import client_from_settings
 from triage.services.teams import set_team
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SYNC_NAME = "itop"
 CLASS = "UserRequest"
+UPSERT_ROWS = 1000  # rows per statement: far below both databases' limits on parameters
 _LIMITS = {c.name: c.type.length for c in Ticket.__table__.columns if getattr(c.type, "length", 0)}
 
 
@@ -179,63 +181,67 @@ def ticket_values(request: UserRequest, known: Ticket | None = None) -> dict[str
     for name, size in _LIMITS.items():
         if isinstance(values.get(name), str) and len(values[name]) > size:
             values[name] = values[name][:size]
+    values["search_text"] = ticket_search_text(values)  # written without the ORM's event
     return values
 
 
 def _upsert(
     *, session: Session, settings: Settings, requests: list[UserRequest], result: SyncResult
 ) -> None:
-    """Create or update the tickets of one page (one query for the existing ones)."""
+    """Create or update the tickets of one page: one read of the known ones, one write of
+    them all (INSERT ... ON CONFLICT), one read back of the rows as objects."""
     fresh = [r for r in requests if (r.service or settings.itop_service) == settings.itop_service]
     if not fresh:
         return
-    existing = {
-        t.itop_id: t
-        for t in session.exec(select(Ticket).where(Ticket.itop_id.in_([r.id for r in fresh])))
-    }
-    new_rows, team_moved = [], []
+    ids = [r.id for r in fresh]
+    known = {t.itop_id: t for t in session.exec(select(Ticket).where(Ticket.itop_id.in_(ids)))}
+    before = {i: (t.itop_team, t.gone) for i, t in known.items()}
+    rows = []
     for request in fresh:
-        ticket = existing.get(request.id)
-        if ticket is None:
-            new_rows.append({**ticket_values(request), "last_seen_at": utcnow()})
-        elif _update(session, ticket, request, result):
-            team_moved.append(ticket)
-    created = _insert(session, new_rows)
-    result.created += len(created)
-    if any(not t.is_open for t in created):
-        figures.invalidate(session=session)
+        values = ticket_values(request, known.get(request.id))
+        rows.append({**values, "last_seen_at": utcnow()})
+        ticket = known.get(request.id)
+        if ticket is not None:
+            changed = {k for k, v in values.items() if getattr(ticket, k) != v}
+            result.updated += bool(changed)
+            if changed & {"is_open", "service"}:
+                figures.invalidate(session=session)  # the stored closed counts change
+        elif not values["is_open"]:
+            figures.invalidate(session=session)
+    _write(session, rows)
+    tickets = _read_back(session, ids)
+    result.created += sum(1 for t in tickets if t.itop_id not in known)
     to_route: list[Ticket] = []  # routed together: one model call per page
-    for ticket in created:
-        _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
-    for ticket in team_moved:
-        _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
+    for ticket in tickets:
+        team, gone = before.get(ticket.itop_id, (None, None))
+        if gone:  # seen again in the service's window: tracked again
+            departures.came_back(session=session, ticket=ticket)
+            result.back += 1
+        if ticket.itop_id not in known or ticket.itop_team != team:
+            _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
 
 
-def _update(session: Session, ticket: Ticket, request: UserRequest, result: SyncResult) -> bool:
-    """Bring a known ticket up to date; True when its iTop team changed."""
-    values = ticket_values(request, ticket)
-    old_team = ticket.itop_team
-    changed = [k for k, v in values.items() if getattr(ticket, k) != v]
-    if {"is_open", "service"} & set(changed):
-        figures.invalidate(session=session)  # the stored closed counts per queue change
-    for name in changed:
-        setattr(ticket, name, values[name])
-    ticket.last_seen_at = utcnow()
-    result.updated += bool(changed)
-    if ticket.gone:  # seen again in the service's window: tracked again
-        departures.came_back(session=session, ticket=ticket)
-        result.back += 1
-    return ticket.itop_team != old_team
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One INSERT ... ON CONFLICT (itop_id) DO UPDATE for the rows (PostgreSQL, SQLite)."""
+    session.flush()  # nothing pending in the ORM may be overwritten by this statement
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), UPSERT_ROWS):
+        statement = insert(Ticket).values(rows[start : start + UPSERT_ROWS])
+        columns = [name for name in rows[0] if name != "itop_id"]
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Ticket.itop_id],
+                set_={name: getattr(statement.excluded, name) for name in columns},
+            )
+        )
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> list[Ticket]:
-    """One bulk INSERT, then the new rows as objects (for their decisions)."""
-    if not rows:
-        return []
-    session.execute(sa.insert(Ticket), rows)
-    ids = [row["itop_id"] for row in rows]
-    return list(session.exec(select(Ticket).where(Ticket.itop_id.in_(ids))))
+def _read_back(session: Session, ids: list[int]) -> list[Ticket]:
+    """The page's tickets as they are now in the database (the ORM's copies refreshed)."""
+    query = select(Ticket).where(Ticket.itop_id.in_(ids)).order_by(Ticket.id)
+    return list(session.exec(query.execution_options(populate_existing=True)))
 
 
 def _follow_itop_team(
