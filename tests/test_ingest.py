@@ -188,5 +188,6 @@ def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
         sa_event.remove(engine, "before_cursor_execute", spy)
     assert again.updated >= 120
     inserts = [w for w in writes if w[0].upper().startswith("INSERT")]
-    assert len(inserts) == again.pages  # the updates too: no UPDATE per changed ticket
+    # the changes too, no UPDATE per changed ticket; a page with no change writes none
+    assert 1 <= len(inserts) <= again.pages
     assert not [w for w in writes if w[0].upper().startswith("UPDATE") and w[1]]

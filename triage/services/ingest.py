@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -196,19 +197,20 @@ def _upsert(
     ids = [r.id for r in fresh]
     known = {t.itop_id: t for t in session.exec(select(Ticket).where(Ticket.itop_id.in_(ids)))}
     before = {i: (t.itop_team, t.gone) for i, t in known.items()}
-    rows = []
+    rows, seen = [], []  # new or changed: written; unchanged: only seen again
     for request in fresh:
-        values = ticket_values(request, known.get(request.id))
-        rows.append({**values, "last_seen_at": utcnow()})
         ticket = known.get(request.id)
-        if ticket is not None:
-            changed = {k for k, v in values.items() if getattr(ticket, k) != v}
-            result.updated += bool(changed)
-            if changed & {"is_open", "service"}:
-                figures.invalidate(session=session)  # the stored closed counts change
-        elif not values["is_open"]:
-            figures.invalidate(session=session)
+        values = ticket_values(request, ticket)
+        changed = {k for k, v in values.items() if getattr(ticket, k) != v} if ticket else set()
+        if ticket is not None and not changed:
+            seen.append(ticket.id)
+            continue
+        rows.append({**values, "last_seen_at": utcnow()})
+        result.updated += ticket is not None
+        if changed & {"is_open", "service"} or (ticket is None and not values["is_open"]):
+            figures.invalidate(session=session)  # the stored closed counts change
     _write(session, rows)
+    _touch(session, seen)
     tickets = _read_back(session, ids)
     result.created += sum(1 for t in tickets if t.itop_id not in known)
     to_route: list[Ticket] = []  # routed together: one model call per page
@@ -224,7 +226,9 @@ def _upsert(
 
 def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     """One INSERT ... ON CONFLICT (itop_id) DO UPDATE for the rows (PostgreSQL, SQLite)."""
-    session.flush()  # nothing pending in the ORM may be overwritten by this statement
+    session.flush()
+    if not rows:
+        return  # nothing pending in the ORM may be overwritten by this statement
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     for start in range(0, len(rows), UPSERT_ROWS):
@@ -235,6 +239,15 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> None:
                 index_elements=[Ticket.itop_id],
                 set_={name: getattr(statement.excluded, name) for name in columns},
             )
+        )
+
+
+def _touch(session: Session, ids: list[int]) -> None:
+    """Unchanged tickets: seen now (one UPDATE of a column no index holds: cheap in place)."""
+    if ids:
+        session.execute(
+            sa.update(Ticket).where(Ticket.id.in_(ids)).values(last_seen_at=utcnow()),
+            execution_options={"synchronize_session": False},
         )
 
 
