@@ -210,23 +210,17 @@ def list_tickets(
     return page.items, page.total
 
 
-def queue_counts(
-    *, session: Session, settings: Settings, q: str = "", now: dt.datetime | None = None
-) -> dict[str, int]:
+def queue_counts(*, session: Session, settings: Settings, q: str = "") -> dict[str, int]:
     """Open tickets per queue, plus the "À trier" tab; with ``q``, those the search finds."""
     base = [in_backlog(settings.itop_service), Ticket.is_open]
     if q:
         base.append(search_condition(q))
     counts = {queue: 0 for queue in QUEUES}
-    for team, count in session.exec(
-        select(Ticket.team, sa.func.count()).where(*base).group_by(Ticket.team)
-    ):
+    counts[TRIAGE_TAB] = 0
+    review = sa.func.sum(sa.case((Ticket.needs_review, 1), else_=0))
+    # one pass over the open tickets' index: per queue, and those to review within it
+    query = select(Ticket.team, sa.func.count(), review).where(*base).group_by(Ticket.team)
+    for team, count, to_review in session.exec(query):
         counts[team] = int(count)
-    counts[TRIAGE_TAB] = int(
-        session.exec(
-            select(sa.func.count())
-            .select_from(Ticket)
-            .where(*base, sa.or_(Ticket.team == Team.UNASSIGNED, Ticket.needs_review))
-        ).one()
-    )
+        counts[TRIAGE_TAB] += int(count) if team == Team.UNASSIGNED else int(to_review or 0)
     return counts
