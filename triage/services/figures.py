@@ -97,32 +97,35 @@ def compute_wrong_prefix(*, session: Session, service: str) -> dict:
     return {"with_prefix": total, "wrong": wrong, "share": (wrong / total) if total else None}
 
 
-def compute_accuracy(*, session: Session, service: str) -> dict:
-    """The router's last decision before an agent's first, against the agent's last: kept?"""
-    agent = select(
-        RoutingDecision.ticket_id,
-        RoutingDecision.to_team,
-        sa.func.min(RoutingDecision.at).over(partition_by=RoutingDecision.ticket_id).label("first"),
-        sa.func.row_number()
-        .over(
-            partition_by=RoutingDecision.ticket_id,
-            order_by=(RoutingDecision.at.desc(), RoutingDecision.id.desc()),
-        )
-        .label("rank"),
-    ).where(RoutingDecision.source == "agent")
-    agent = agent.subquery("agent")
-    verdict = select(agent).where(agent.c.rank == 1).subquery("verdict")
-    router = (
+def _last(*order) -> sa.ColumnElement[int]:
+    """1 for a ticket's latest decision, in the given order."""
+    return sa.func.row_number().over(partition_by=RoutingDecision.ticket_id, order_by=order)
+
+
+def _verdicts():
+    """Per ticket an agent acted on: the agent's latest team and the time of their first act."""
+    first = sa.func.min(RoutingDecision.at).over(partition_by=RoutingDecision.ticket_id)
+    agent = (
         select(
             RoutingDecision.ticket_id,
+            RoutingDecision.to_team,
+            first.label("first"),
+            _last(RoutingDecision.at.desc(), RoutingDecision.id.desc()).label("rank"),
+        )
+        .where(RoutingDecision.source == "agent")
+        .subquery("agent")
+    )
+    return select(agent).where(agent.c.rank == 1).subquery("verdict")
+
+
+def compute_accuracy(*, session: Session, service: str) -> dict:
+    """The router's last decision before an agent's first, against the agent's last: kept?"""
+    verdict = _verdicts()
+    router = (
+        select(
             RoutingDecision.source,
             (RoutingDecision.to_team == verdict.c.to_team).label("kept"),
-            sa.func.row_number()
-            .over(
-                partition_by=RoutingDecision.ticket_id,
-                order_by=(RoutingDecision.at.desc(), RoutingDecision.id.desc()),
-            )
-            .label("rank"),
+            _last(RoutingDecision.at.desc(), RoutingDecision.id.desc()).label("rank"),
         )
         .join(verdict, verdict.c.ticket_id == RoutingDecision.ticket_id)
         .join(Ticket, Ticket.id == RoutingDecision.ticket_id)
@@ -133,12 +136,13 @@ def compute_accuracy(*, session: Session, service: str) -> dict:
         )
         .subquery("router")
     )
-    by_source = {source: {"compared": 0, "agreed": 0} for source in ROUTER_SOURCES}
+    kept = sa.func.sum(sa.case((router.c.kept, 1), else_=0))
     query = (
-        select(router.c.source, sa.func.count(), sa.func.sum(sa.case((router.c.kept, 1), else_=0)))
+        select(router.c.source, sa.func.count(), kept)
         .where(router.c.rank == 1)
         .group_by(router.c.source)
     )
+    by_source = {source: {"compared": 0, "agreed": 0} for source in ROUTER_SOURCES}
     for source, compared, agreed in session.exec(query):
         by_source[source] = {"compared": int(compared), "agreed": int(agreed or 0)}
     compared = sum(c["compared"] for c in by_source.values())
