@@ -117,9 +117,8 @@ class Ticket(SQLModel, table=True):
             "ix_ticket_due", "service", "created_at", "id", "team", "warned_at",
             extra="escalated_at IS NULL",
         ),
-        _partial(
-            "ix_ticket_backlog_created", "service", "created_at", "id", "is_open", open_only=False
-        ),
+        # not is_open as a column: SQLite would take this index, covering, for open lists
+        _partial("ix_ticket_backlog_created", "service", "created_at", "id", open_only=False),
         # PostgreSQL only (migrations/env.py skips it elsewhere): SQLite scans the folded text
         sa.Index(
             "ix_ticket_search_trgm",

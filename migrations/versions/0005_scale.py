@@ -25,10 +25,11 @@ BATCH = 2000
 
 
 def _partial_indexes() -> list[sa.Index]:
-    return [
+    indexes = [
         i for i in triage.models.Ticket.__table__.indexes
         if i.dialect_options["postgresql"]["where"] is not None and not i.info.get("postgresql_only")
     ]
+    return sorted(indexes, key=lambda i: i.name)  # a set: one order for every database
 
 
 def _backfill(bind) -> None:
