@@ -26,30 +26,22 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from classifiers.calibration import PlattClassifier
+from classifiers.cards import (  # noqa: F401 (this module's names since the split)
+    ALL_KINDS,
+    CARD_FORMAT,
+    CARD_GLOB,
+    CLASSIFIERS,
+    KINDS,
+    ModelError,
+    ModelIntegrityError,
+    ModelVersionError,
+    list_cards,
+    read_card,
+)
 from classifiers.features import StemTokenizer
 from classifiers.text import TEXT_VERSION
 
 log = logging.getLogger(__name__)
-
-# Model kinds: a classifier, "+stem" for stemmed word n-grams (bench/compare_models.py).
-CLASSIFIERS = ("svm", "logreg", "cnb")
-ALL_KINDS = CLASSIFIERS + tuple(f"{k}+stem" for k in CLASSIFIERS)
-KINDS = ("svm+stem",)  # the kind trained by default: the comparison's choice (docs/model.md)
-CARD_FORMAT = 1
-CARD_GLOB = "model-*.json"
-
-
-class ModelError(RuntimeError):
-    """A saved model that cannot be used."""
-
-
-class ModelVersionError(ModelError):
-    """A model saved by another scikit-learn version (it could predict wrongly)."""
-
-
-class ModelIntegrityError(ModelError):
-    """A model file this service did not write (missing card, wrong hash)."""
-
 
 def build_features(*, stemmed: bool = False) -> FeatureUnion:
     """Word 1-2-grams (stemmed or not) and char_wb 3-5-grams, TF-IDF, side by side."""
@@ -175,12 +167,6 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def read_card(card_path: Path | str) -> dict:
-    """A model card (JSON)."""
-    with open(card_path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def check_card(card: dict, card_path: Path) -> Path:
     """Refuse a card for another scikit-learn or text version, or a file it does not describe."""
     saved = (card.get("libraries") or {}).get("scikit-learn")
@@ -218,11 +204,3 @@ def load_model(card_path: Path | str) -> tuple[Pipeline, dict]:
     if not isinstance(pipeline, Pipeline):
         raise ModelIntegrityError(f"model {card_path.name}: not a scikit-learn Pipeline")
     return pipeline, card
-
-
-def list_cards(directory: Path | str) -> list[Path]:
-    """Model cards of a folder, newest first (versions sort by time)."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return []
-    return sorted(directory.glob(CARD_GLOB), key=lambda p: p.name, reverse=True)

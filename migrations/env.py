@@ -25,8 +25,19 @@ def run_migrations_online() -> None:
         _run(conn)
 
 
+def _include(dialect: str):
+    """Leave out, on other databases, what exists only on PostgreSQL (the trigram index)."""
+
+    def include_object(obj, _name, _type, _reflected, _compare_to) -> bool:
+        info = getattr(obj, "info", {}) or {}
+        return dialect == "postgresql" or not info.get("postgresql_only")
+
+    return include_object
+
+
 def _run(connection) -> None:
     context.configure(
+        include_object=_include(connection.dialect.name),
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",

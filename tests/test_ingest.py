@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlmodel import func, select
 
 from connectors.itop.sandbox import synthetic_tickets
@@ -160,3 +161,33 @@ def test_unknown_itop_team_is_left_to_the_router(itop_sandbox, itop_app, session
     ticket = session.exec(select(Ticket).where(Ticket.itop_id == ticket_id)).one()
     assert ticket.itop_team == "Équipe inconnue"
     assert ticket.team_source != "itop"
+
+
+def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
+    """INSERT ... ON CONFLICT: new and known tickets of a page together, never row by row."""
+    store = itop_sandbox.store
+    store.bulk_load(synthetic_tickets(450, now=store.now(), seed=4))
+    writes = []
+
+    def spy(_conn, _cursor, statement, _parameters, _context, executemany):
+        if statement.lstrip().upper().startswith(("INSERT INTO TICKET ", "UPDATE TICKET SET")):
+            writes.append((statement.split("(")[0].split(" SET")[0].strip(), executemany))
+
+    engine = session.get_bind()
+    sa_event.listen(engine, "before_cursor_execute", spy)
+    try:
+        first = poll(itop_app, session)
+        inserts = [w for w in writes if w[0].upper().startswith("INSERT")]
+        assert len(inserts) == first.pages and not any(many for _, many in inserts)
+        store.set_clock(advance=dt.timedelta(minutes=10))
+        for ticket_id in list(op_ale_ids(itop_sandbox))[:120]:
+            store.update_ticket(ticket_id, title=f"Titre corrigé {ticket_id}")
+        writes.clear()
+        again = poll(itop_app, session)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", spy)
+    assert again.updated >= 120
+    inserts = [w for w in writes if w[0].upper().startswith("INSERT")]
+    # the changes too, no UPDATE per changed ticket; a page with no change writes none
+    assert 1 <= len(inserts) <= again.pages
+    assert not [w for w in writes if w[0].upper().startswith("UPDATE") and w[1]]

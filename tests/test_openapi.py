@@ -165,7 +165,8 @@ def test_documented_parameters_are_accepted(client, tokens, spec):
     headers = {"Authorization": f"Bearer {tokens['admin']}"}
     for parameter in spec["paths"]["/tickets"]["get"]["parameters"]:
         schema = parameter["schema"]
-        value = schema.get("enum", [None])[0] or {"boolean": "true", "integer": "1"}.get(
+        value = schema.get("example") or schema.get("enum", [None])[0] or {
+            "boolean": "true", "integer": "1"}.get(
             schema["type"], "texte"
         )
         response = client.get(f"/api/v1/tickets?{parameter['name']}={value}", headers=headers)

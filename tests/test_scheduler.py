@@ -46,6 +46,7 @@ def test_jobs_have_fixed_ids_and_safe_defaults(app, settings):
         "outbox",
         "itop_writeback",
         "snapshot",
+        "dashboard",
         "retrain_request",
     ]
     settings = replace_settings(app, retrain_nightly=True, poll_seconds=7)

@@ -7,8 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlmodel import Session, create_engine
 
@@ -102,8 +100,10 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(engine: sa.Engine) -> AlembicConfig:
+def alembic_config(engine: sa.Engine):
     """Alembic's configuration, pointing at the packaged migrations."""
+    from alembic.config import Config as AlembicConfig  # only init-db needs Alembic
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -112,6 +112,8 @@ def alembic_config(engine: sa.Engine) -> AlembicConfig:
 
 def init_db(app: Flask | None = None) -> str:
     """Create or upgrade the schema to the newest revision; safe to run again."""
+    from alembic import command
+
     engine = get_engine(app)
     cfg = alembic_config(engine)
     with engine.begin() as connection:

@@ -23,6 +23,7 @@ from flask import Flask
 
 from triage.config import Settings, get_settings
 from triage.db import get_session
+from triage.services import figures
 from triage.services.digest import queue_digest
 from triage.services.escalation import check_ages
 from triage.services.ingest import run_poll
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RETRAIN_REQUEST_SECONDS = 60
 DIGEST_CHECK_SECONDS = 900  # the weekly digest is queued within this delay of its hour
+FIGURES_SECONDS = 300  # the dashboard's stored router figures lag at most this much
 # The sync and the write-back take turns: a write is checked against what triage knows of
 # iTop's team, which a sync running at the same moment could change under it.
 ITOP_TURN = threading.Lock()
@@ -97,6 +99,11 @@ def digest_job(*, session, settings: Settings) -> Any:
     return queue_digest(session=session, settings=settings)
 
 
+def dashboard_job(*, session, settings: Settings) -> Any:
+    """Compute again the dashboard's stored figures (router quality, closed counts)."""
+    return figures.refresh(session=session, settings=settings)
+
+
 def retrain_job(*, session, settings: Settings) -> Any:
     """Retrain the router's model."""
     card = train(session=session, settings=settings)
@@ -146,6 +153,7 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             every(settings.snapshot_seconds),
             settings.snapshot_seconds,
         ),
+        JobSpec("dashboard", dashboard_job, every(FIGURES_SECONDS), FIGURES_SECONDS),
         # the admin page's "Réentraîner" button is answered within this delay
         JobSpec(
             "retrain_request",

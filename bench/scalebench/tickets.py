@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from scalebench import dataset
 from scalebench.history import History, router_versions
+from triage.models import ticket_search_text
 
 UTC = dt.UTC
 PARIS = ZoneInfo("Europe/Paris")
@@ -215,6 +216,7 @@ class Generator:
         }
         story = self.history.story(row, text, span, closed)
         row.update(story.ticket_fields)
+        row["search_text"] = ticket_search_text(row)  # what the services keep (models.py)
         chunk["ticket"].append(row)
         for decision in story.decisions:
             self.counts["routingdecision"] += 1

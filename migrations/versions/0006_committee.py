@@ -1,7 +1,7 @@
 """The committee: schools of the deployment and their "suivi particulier" audit
 
 Revision ID: 0006_committee
-Revises: 0004_hardening
+Revises: 0005_hardening
 Create Date: 2026-12-02 04:08:36.890943
 """
 from alembic import op
@@ -11,7 +11,7 @@ import triage.models
 
 
 revision = '0006_committee'
-down_revision = '0004_hardening'
+down_revision = '0005_hardening'
 branch_labels = None
 depends_on = None
 

@@ -85,6 +85,8 @@ class TicketPage(BaseModel):
     total: int
     page: int
     per_page: int
+    total_exact: bool = Field(description="false: more than 10,000 match; total is a lower bound")
+    next: str | None = Field(description="cursor of the next page (null on the last)")
 
 
 class Refusal(BaseModel):

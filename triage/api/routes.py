@@ -17,7 +17,13 @@ from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import classify as classify_text
 from triage.services.stats import backlog_for_app
 from triage.services.teams import UnknownTeam
-from triage.services.tickets import get_ticket, list_tickets, ticket_detail, ticket_to_dict
+from triage.services.tickets import (
+    InvalidQuery,
+    get_ticket,
+    ticket_detail,
+    ticket_page,
+    ticket_to_dict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +39,18 @@ def tickets():
     """A page of tickets, filtered."""
     query = parse(TicketsQuery, request.args.to_dict()).ticket_query()
     now, settings = utcnow(), get_settings()
-    rows, total = list_tickets(session=get_session(), settings=settings, query=query, now=now)
+    try:
+        page = ticket_page(session=get_session(), settings=settings, query=query, now=now)
+    except InvalidQuery as exc:  # a cursor that is not one
+        raise ApiError(400, str(exc)) from exc
     return jsonify(
         {
-            "items": [ticket_to_dict(t, settings=settings, now=now) for t in rows],
-            "total": total,
+            "items": [ticket_to_dict(t, settings=settings, now=now) for t in page.items],
+            "total": page.total,
             "page": query.page,
             "per_page": query.per_page,
+            "total_exact": page.total_exact,
+            "next": page.next_cursor,
         }
     )
 

@@ -17,10 +17,18 @@ from triage.api.errors import ApiError
 from triage.api.responses import RESPONSES
 from triage.models import QUEUES, TEAMS
 from triage.services.desk import MAX_BULK
+from triage.services.listing import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    SORTS,
+    STATES,
+    TicketQuery,
+    cursor_of,
+)
 from triage.services.requalify import MAX_COMMENT
-from triage.services.tickets import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, STATES, TicketQuery
 
 MAX_PAGE = 1_000_000
+CURSOR_EXAMPLE = cursor_of(dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC), 1)
 MAX_QUERY_TEXT = 200
 
 
@@ -53,7 +61,10 @@ class TicketsQuery(Request):
     overdue: bool = Field(False, description="only open tickets past the escalation threshold")
     needs_review: bool = Field(False, description="only tickets the router left to a human")
     q: str = Field("", max_length=MAX_QUERY_TEXT, description="text in the ref, title, "
-                   "establishment or caller")
+                   "description, establishment or caller (accents and case ignored)")
+    after: str = Field("", max_length=200, description="keyset cursor (a page's next): the "
+                       "page after it, instead of page",
+                       json_schema_extra={"example": CURSOR_EXAMPLE})
     page: int = Field(1, ge=1, le=MAX_PAGE, description="page number")
     per_page: int = Field(DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="page size")
     sort: Sort = Field("oldest", description="by creation date")

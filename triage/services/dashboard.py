@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from triage.config import Settings
-from triage.models import QUEUES, BacklogSnapshot, RoutingDecision, Ticket, in_backlog, utcnow
+from triage.models import QUEUES, BacklogSnapshot, Escalation, Ticket, in_backlog, utcnow
+from triage.services import figures
 from triage.services.ages import settings_cutoff
 from triage.services.national import national_times
 from triage.services.stats import COLUMNS, ROW_LABELS, backlog_for_app
@@ -20,25 +21,39 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("15-30 j", 15, 30),
     ("30 j et plus", 30, None),
 )
-ROUTER_SOURCES = ("prefix", "model", "prefix+model")
 
 
 def _open_tickets(settings: Settings) -> list:
     return [in_backlog(settings.itop_service), Ticket.is_open]
 
 
-def backlog_trend(*, session: Session, days: int = 90, today: dt.date | None = None) -> dict:
-    """Open backlog per queue per day, from the daily snapshots: {"days": [...], "series"}."""
-    start = (today or utcnow().date()) - dt.timedelta(days=days)
+def backlog_trend(
+    *,
+    session: Session,
+    days: int = 90,
+    today: dt.date | None = None,
+    live: dict[str, int] | None = None,
+) -> dict:
+    """Open backlog per queue per day, from the daily snapshots: {"days": [...], "series"}.
+
+    ``live``: today's open row of the table, which replaces today's snapshot (taken up to
+    an hour ago, maybe before an age check moved tickets): the last point is the table.
+    """
+    today = today or utcnow().date()
     rows = session.exec(
-        select(BacklogSnapshot).where(BacklogSnapshot.day >= start).order_by(BacklogSnapshot.day)
+        select(BacklogSnapshot)
+        .where(BacklogSnapshot.day >= today - dt.timedelta(days=days))
+        .order_by(BacklogSnapshot.day)
     ).all()
-    day_list = sorted({row.day for row in rows})
+    day_list = sorted({row.day for row in rows} | ({today} if live is not None else set()))
     series: dict[str, list[int]] = {queue: [0] * len(day_list) for queue in QUEUES}
     index = {day: i for i, day in enumerate(day_list)}
     for row in rows:
-        if row.team in series:
+        if row.team in series and not (live is not None and row.day == today):
             series[row.team][index[row.day]] = row.open
+    for team, count in (live or {}).items():
+        if team in series:
+            series[team][index[today]] = int(count)
     return {"days": [d.isoformat() for d in day_list], "series": series}
 
 
@@ -86,74 +101,46 @@ def top_establishments(
 
 
 def wrong_prefix_share(*, session: Session, settings: Settings) -> dict:
-    """Among tickets that came with a prefix: how many had it wrong (router or agents say so)."""
-    agent_moved = (
-        select(RoutingDecision.id)
-        .where(
-            RoutingDecision.ticket_id == Ticket.id,
-            RoutingDecision.source == "agent",
-            RoutingDecision.to_team != Ticket.prefix,
-        )
-        .exists()
-    )
-    wrong = sa.or_(Ticket.requalify_suggested, agent_moved)
-    total, wrong_count = session.exec(
-        select(sa.func.count(), sa.func.sum(sa.case((wrong, 1), else_=0))).where(
-            in_backlog(settings.itop_service), Ticket.prefix.is_not(None)
-        )
-    ).one()
-    total, wrong_count = int(total or 0), int(wrong_count or 0)
-    return {
-        "with_prefix": total,
-        "wrong": wrong_count,
-        "share": (wrong_count / total) if total else None,
-    }
+    """Among tickets that came with a prefix: how many had it wrong (stored, figures.py)."""
+    return figures.router_figure(session=session, settings=settings, name=figures.WRONG_PREFIX)
 
 
 def router_accuracy(*, session: Session, settings: Settings) -> dict:
-    """The router's decisions that agents later reviewed: how many they kept."""
-    # only tickets an agent acted on: the others have nothing to compare (and are most rows)
-    reviewed = select(RoutingDecision.ticket_id).where(RoutingDecision.source == "agent")
-    rows = session.exec(
-        select(RoutingDecision)
-        .join(Ticket, Ticket.id == RoutingDecision.ticket_id)
-        .where(
-            in_backlog(settings.itop_service),
-            RoutingDecision.source.in_((*ROUTER_SOURCES, "agent")),
-            RoutingDecision.ticket_id.in_(reviewed),
-        )
-        .order_by(RoutingDecision.ticket_id, RoutingDecision.at, RoutingDecision.id)
-    ).all()
-    by_source = {source: {"compared": 0, "agreed": 0} for source in ROUTER_SOURCES}
-    router: dict[int, RoutingDecision] = {}
-    verdict: dict[int, str] = {}
-    for row in rows:
-        if row.source == "agent":
-            if row.ticket_id in router:
-                verdict[row.ticket_id] = row.to_team  # the latest agent decision wins
-        elif row.ticket_id not in verdict:
-            router[row.ticket_id] = row
-    for ticket_id, team in verdict.items():
-        decision = router[ticket_id]
-        counts = by_source.setdefault(decision.source, {"compared": 0, "agreed": 0})
-        counts["compared"] += 1
-        counts["agreed"] += int(decision.to_team == team)
-    compared = sum(c["compared"] for c in by_source.values())
-    agreed = sum(c["agreed"] for c in by_source.values())
-    return {
-        "compared": compared,
-        "agreed": agreed,
-        "accuracy": (agreed / compared) if compared else None,
-        "by_source": by_source,
-    }
+    """The router's decisions that agents later reviewed: how many they kept (stored)."""
+    return figures.router_figure(session=session, settings=settings, name=figures.ACCURACY)
+
+
+def overdue_by_team(
+    *, session: Session, settings: Settings, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """The open overdue tickets by the team that held them when they went overdue: the one
+    escalation took them from, or the team holding them now (not escalated yet)."""
+    cutoff = settings_cutoff(now or utcnow(), settings.escalation_days, settings)
+    national = sa.and_(Escalation.ticket_id == Ticket.id, Escalation.level == "national")
+    held = sa.func.coalesce(Escalation.team, Ticket.team)
+    query = (
+        select(held, sa.func.count())
+        .select_from(Ticket)
+        .outerjoin(Escalation, national)
+        .where(*_open_tickets(settings), Ticket.created_at < cutoff)
+        .group_by(held)
+    )
+    row = {"total": 0, **{queue: 0 for queue in QUEUES}}
+    for team, count in session.exec(query):
+        row[team] = row.get(team, 0) + int(count)
+        row["total"] += int(count)
+    return row
 
 
 def dashboard(*, session: Session, settings: Settings, now: dt.datetime | None = None) -> dict:
-    """Everything the /stats page shows."""
+    """Everything the /stats page shows; the trend ends on the table's own figures."""
     now = now or utcnow()
+    table = backlog_for_app(session=session, settings=settings, as_of=now)
+    today = now.astimezone(settings.tz).date()
     return {
-        "table": backlog_for_app(session=session, settings=settings, as_of=now),
-        "trend": backlog_trend(session=session, today=now.date()),
+        "table": table,
+        "overdue_held": overdue_by_team(session=session, settings=settings, now=now),
+        "trend": backlog_trend(session=session, today=today, live=table["open"]),
         "ages": age_distribution(session=session, settings=settings, now=now),
         "establishments": top_establishments(session=session, settings=settings, now=now),
         "wrong_prefix": wrong_prefix_share(session=session, settings=settings),

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from connectors.itop import ItopClient
 from triage.config import Settings
 from triage.models import Ticket, TicketEvent, in_backlog, utcnow
+from triage.services import figures
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ def _gone_of(client: ItopClient, settings: Settings, batch: list[int]) -> dict:
 def mark_gone(*, session: Session, ticket: Ticket, kind: str, service: str = "") -> None:
     """Take a ticket out of the backlog (``kind``: left_service or deleted), with an event."""
     ticket.gone, ticket.gone_at = kind, utcnow()
+    if not ticket.is_open:
+        figures.invalidate(session=session)
     detail = LABELS[kind]
     if service:
         ticket.service = service[:255]
@@ -77,5 +80,7 @@ def came_back(*, session: Session, ticket: Ticket) -> None:
     """A ticket seen again in the service: tracked again, with an event."""
     session.add(TicketEvent(ticket_id=ticket.id, kind="back", actor="itop", detail=LABELS["back"]))
     ticket.gone, ticket.gone_at = None, None
+    if not ticket.is_open:
+        figures.invalidate(session=session)
     session.add(ticket)
     log.info("ticket %s back in the service", ticket.ref)

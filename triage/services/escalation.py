@@ -77,27 +77,44 @@ def decide_level(*, ticket: Ticket, limits: Thresholds, settings: Settings) -> s
     return None
 
 
-def _candidate_ids(session: Session, limits: Thresholds, settings: Settings) -> list[int]:
-    """Tickets that may be due (the index-friendly prefilter of ``decide_level``)."""
+def candidate_query(*, limits: Thresholds, settings: Settings):
+    """The ids of tickets that may be due (the prefilter of ``decide_level``): a range of the
+    open tickets' partial index (ix_ticket_open_created), oldest first."""
     warned = [t for t in WARNED_TEAMS if warning_recipients(team=t, settings=settings)]
-    due = sa.and_(Ticket.created_at < limits.escalation_cutoff, Ticket.escalated_at.is_(None))
+    due = Ticket.created_at < limits.escalation_cutoff
+    latest = limits.escalation_cutoff
     if warned:
-        due = sa.or_(
-            due,
-            sa.and_(
-                Ticket.created_at < limits.warning_cutoff,
-                Ticket.warned_at.is_(None),
-                Ticket.escalated_at.is_(None),
-                Ticket.team.in_(warned),
-            ),
+        warn = sa.and_(
+            Ticket.created_at < limits.warning_cutoff,
+            Ticket.warned_at.is_(None),
+            Ticket.team.in_(warned),
         )
+        due, latest = sa.or_(due, warn), max(latest, limits.warning_cutoff)
+    # every term of the index's WHERE stands on its own so that SQLite's planner matches it
     query = (
         select(Ticket.id)
-        .where(Ticket.is_open, in_backlog(settings.itop_service))
-        .where(Ticket.team != Team.NATIONAL, due)
+        .where(Ticket.is_open, in_backlog(settings.itop_service), Ticket.escalated_at.is_(None))
+        .where(Ticket.created_at < latest, Ticket.team != Team.NATIONAL, due)
         .order_by(Ticket.created_at, Ticket.id)
     )
-    return list(session.exec(query))
+    return query
+
+
+def candidate_statement(*, session: Session, limits: Thresholds, settings: Settings):
+    """``candidate_query`` as run: on SQLite pinned to ix_ticket_due (``INDEXED BY``), whose
+    planner, without statistics, may take an index of every ticket and read them all."""
+    query = candidate_query(limits=limits, settings=settings)
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite":
+        return query
+    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return sa.text(sql.replace("FROM ticket", "FROM ticket INDEXED BY ix_ticket_due", 1))
+
+
+def _candidate_ids(session: Session, limits: Thresholds, settings: Settings) -> list[int]:
+    """Tickets that may be due."""
+    statement = candidate_statement(session=session, limits=limits, settings=settings)
+    return [row[0] for row in session.execute(statement)]
 
 
 def ticket_facts(

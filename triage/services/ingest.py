@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from classifiers.prefix import read_prefix
@@ -29,8 +28,16 @@ from connectors.itop import (
     quote,
 )
 from triage.config import Settings
-from triage.models import SyncState, Team, Ticket, is_open_status, utcnow
-from triage.services import completeness_request, departures, national, routing, writeback
+from triage.models import SyncState, Team, Ticket, is_open_status, ticket_search_text, utcnow
+from triage.services import (
+    completeness_request,
+    departures,
+    figures,
+    national,
+    routing,
+    upsert,
+    writeback,
+)
 from triage.services.itop import client_from_settings
 from triage.services.teams import set_team
 
@@ -179,62 +186,58 @@ def ticket_values(request: UserRequest, known: Ticket | None = None) -> dict[str
     for name, size in _LIMITS.items():
         if isinstance(values.get(name), str) and len(values[name]) > size:
             values[name] = values[name][:size]
+    values["search_text"] = ticket_search_text(values)  # written without the ORM's event
     return values
 
 
 def _upsert(
     *, session: Session, settings: Settings, requests: list[UserRequest], result: SyncResult
 ) -> None:
-    """Create or update the tickets of one page (one query for the existing ones)."""
+    """Create or update the tickets of one page: one read of the known ones, one write of
+    them all (INSERT ... ON CONFLICT), one read back of the rows as objects."""
     fresh = [r for r in requests if (r.service or settings.itop_service) == settings.itop_service]
     if not fresh:
         return
-    existing = {
-        t.itop_id: t
-        for t in session.exec(select(Ticket).where(Ticket.itop_id.in_([r.id for r in fresh])))
-    }
-    before = national.agents_before(existing.values())
-    new_rows, team_moved = [], []
-    for request in fresh:
-        ticket = existing.get(request.id)
-        if ticket is None:
-            new_rows.append({**ticket_values(request), "last_seen_at": utcnow()})
-        elif _update(session, ticket, request, result):
-            team_moved.append(ticket)
-    created = _insert(session, new_rows)
+    ids = [r.id for r in fresh]
+    known = {t.itop_id: t for t in session.exec(select(Ticket).where(Ticket.itop_id.in_(ids)))}
+    before = {i: (t.itop_team, t.gone) for i, t in known.items()}
+    agents = national.agents_before(known.values())
+    rows, seen = _changes(session, fresh, known, result)
+    upsert.write(session, rows)
+    upsert.touch(session, seen)
+    tickets = upsert.read_back(session, ids)
+    created = [t for t in tickets if t.itop_id not in known]
     result.created += len(created)
     to_route: list[Ticket] = []  # routed together: one model call per page
-    for ticket in created:
-        _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
-    for ticket in team_moved:
-        _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
+    for ticket in tickets:
+        team, gone = before.get(ticket.itop_id, (None, None))
+        if gone:  # seen again in the service's window: tracked again
+            departures.came_back(session=session, ticket=ticket)
+            result.back += 1
+        if ticket.itop_id not in known or ticket.itop_team != team:
+            _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
-    national.record_handoffs(session=session, tickets=[*created, *existing.values()], before=before)
+    national.record_handoffs(session=session, tickets=tickets, before=agents)
     completeness_request.ask_missing(session=session, settings=settings, tickets=created)
 
 
-def _update(session: Session, ticket: Ticket, request: UserRequest, result: SyncResult) -> bool:
-    """Bring a known ticket up to date; True when its iTop team changed."""
-    values = ticket_values(request, ticket)
-    old_team = ticket.itop_team
-    changed = [k for k, v in values.items() if getattr(ticket, k) != v]
-    for name in changed:
-        setattr(ticket, name, values[name])
-    ticket.last_seen_at = utcnow()
-    result.updated += bool(changed)
-    if ticket.gone:  # seen again in the service's window: tracked again
-        departures.came_back(session=session, ticket=ticket)
-        result.back += 1
-    return ticket.itop_team != old_team
-
-
-def _insert(session: Session, rows: list[dict[str, Any]]) -> list[Ticket]:
-    """One bulk INSERT, then the new rows as objects (for their decisions)."""
-    if not rows:
-        return []
-    session.execute(sa.insert(Ticket), rows)
-    ids = [row["itop_id"] for row in rows]
-    return list(session.exec(select(Ticket).where(Ticket.itop_id.in_(ids))))
+def _changes(
+    session: Session, fresh: list[UserRequest], known: dict[int, Ticket], result: SyncResult
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The rows to write (new or changed tickets) and the ids only seen again (unchanged)."""
+    rows, seen = [], []
+    for request in fresh:
+        ticket = known.get(request.id)
+        values = ticket_values(request, ticket)
+        changed = {k for k, v in values.items() if getattr(ticket, k) != v} if ticket else set()
+        if ticket is not None and not changed:
+            seen.append(ticket.id)
+            continue
+        rows.append({**values, "last_seen_at": utcnow()})
+        result.updated += ticket is not None
+        if changed & {"is_open", "service"} or (ticket is None and not values["is_open"]):
+            figures.invalidate(session=session)  # the stored closed counts change
+    return rows, seen
 
 
 def _follow_itop_team(

@@ -12,7 +12,6 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from classifiers.evaluate import summarize
 from triage.config import Settings
 from triage.models import ROUTABLE_TEAMS, ReplayRun, RoutingDecision, Ticket, in_backlog
 from triage.services.training import get_router
@@ -44,6 +43,7 @@ def people_labels(
 
 def replay(*, session: Session, settings: Settings, since: dt.date | None = None) -> ReplayRun:
     """Route the people-dispatched tickets again (nothing written but the run's record)."""
+    from classifiers.evaluate import summarize  # scikit-learn: only when replaying
     labelled = people_labels(session=session, settings=settings, since=since)
     records = [
         {"id": t.ref, "title": t.title, "description": t.description, "team": team}

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from classifiers.cards import ModelError
 from classifiers.corpus import CorpusError
-from classifiers.model import ModelError
 from classifiers.policy import Decision
 from classifiers.prefix import read_prefix
 from classifiers.reasons import Explanation

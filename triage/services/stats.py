@@ -9,11 +9,26 @@ from sqlmodel import Session, select
 
 from triage.config import DEFAULT_TZ, Settings
 from triage.models import QUEUES, Team, Ticket, in_backlog, utcnow
+from triage.services import figures
 from triage.services.ages import overdue_cutoff
 
 
 def _empty_row() -> dict[str, int]:
     return {"total": 0, **{queue: 0 for queue in QUEUES}}
+
+
+def _add(row: dict[str, int], team: str, value) -> None:
+    row[team] = row.get(team, 0) + int(value or 0)
+    row["total"] += int(value or 0)
+
+
+def _open_query(*, service: str, cutoff: dt.datetime, start: dt.datetime | None):
+    """Open and overdue tickets per queue (the open tickets' partial index)."""
+    overdue = sa.func.sum(sa.case((Ticket.created_at < cutoff, 1), else_=0))
+    query = select(Ticket.team, sa.func.count(), overdue).where(in_backlog(service), Ticket.is_open)
+    if start is not None:
+        query = query.where(Ticket.created_at >= start)
+    return query.group_by(Ticket.team)
 
 
 def backlog(
@@ -32,26 +47,24 @@ def backlog(
     cutoff = overdue_cutoff(
         now, threshold_days, working_days=working_days, alsace_moselle=alsace_moselle, tz=tz
     )
-    overdue = sa.and_(Ticket.is_open, Ticket.created_at < cutoff)
-    query = select(
-        Ticket.team,
-        sa.func.count(),
-        sa.func.sum(sa.case((Ticket.is_open, 1), else_=0)),
-        sa.func.sum(sa.case((overdue, 1), else_=0)),
-    ).where(in_backlog(service))
-    if since is not None:
-        start = dt.datetime.combine(since, dt.time(), tzinfo=tz)
-        query = query.where(Ticket.created_at >= start)
-    query = query.group_by(Ticket.team)
+    start = dt.datetime.combine(since, dt.time(), tzinfo=tz) if since is not None else None
     table = {"all": _empty_row(), "open": _empty_row(), "open_over_threshold": _empty_row()}
-    for team, total, open_count, overdue_count in session.exec(query):
-        for key, value in (
-            ("all", total),
-            ("open", open_count),
-            ("open_over_threshold", overdue_count),
-        ):
-            table[key][team] = table[key].get(team, 0) + int(value or 0)
-            table[key]["total"] += int(value or 0)
+    for team, open_count, overdue_count in session.exec(
+        _open_query(service=service, cutoff=cutoff, start=start)
+    ):
+        _add(table["open"], team, open_count)
+        _add(table["open_over_threshold"], team, overdue_count)
+        _add(table["all"], team, open_count)
+    if start is None:  # the closed tickets of all time: stored, not counted per call
+        closed = figures.closed_counts(session=session, service=service).items()
+    else:
+        closed = session.exec(
+            select(Ticket.team, sa.func.count())
+            .where(in_backlog(service), sa.not_(Ticket.is_open), Ticket.created_at >= start)
+            .group_by(Ticket.team)
+        )
+    for team, count in closed:
+        _add(table["all"], team, count)
     return {
         "as_of": now.astimezone(tz).isoformat(timespec="seconds"),
         "since": since.isoformat() if since else None,

@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from triage.models import QUEUES, RoutingDecision, Team, Ticket, utcnow
+from triage.services import figures
 
 
 class UnknownTeam(ValueError):
@@ -41,6 +42,8 @@ def set_team(
         model_version=model_version,
         at=utcnow(),
     )
+    if not ticket.is_open:  # the stored closed counts per queue change
+        figures.invalidate(session=session)
     ticket.team = team
     ticket.team_source = source
     session.add(ticket)

@@ -10,25 +10,25 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
+from classifiers.cards import KINDS, ModelError, list_cards, read_card
 from classifiers.corpus import corpus_hash, load_corpus, read_jsonl
-from classifiers.evaluate import prefix_only_outputs, summarize
-from classifiers.fitting import fit_router, without_blind
-from classifiers.model import KINDS, ModelError, list_cards, load_model, read_card, save_model
-from classifiers.router import Router
 from classifiers.text import normalize, strip_html
 from triage.config import Settings
 from triage.models import ROUTABLE_TEAMS, RoutingDecision, Ticket
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted or loaded, not before
+    from classifiers.router import Router
 
 log = logging.getLogger(__name__)
 
 AGENT_WEIGHT = 3.0  # an agent's decision is fresher and closer to real tickets than the corpus
 KEEP_MODELS = 5
 _lock = threading.Lock()
-_cache: dict[tuple, tuple[str, Router]] = {}
+_cache: dict[tuple, tuple[str, "Router"]] = {}
 _refused: dict[str, str] = {}
 _shipped: dict[str, tuple[Any, dict]] = {}  # corpus hash -> the shipped-corpus fit
 _FILE_KEYS = ("version", "card_file", "model_file", "model_sha256", "format", "libraries")
@@ -109,6 +109,7 @@ def train(
 
     ``quick`` fits the vocabulary once for all folds (seconds instead of a minute).
     """
+    from classifiers.fitting import without_blind
     corpus = corpus_records(settings)
     agents = agent_records(session=session)
     excluded = list(read_jsonl(exclude_file)) if exclude_file else []
@@ -159,6 +160,8 @@ def _fit_and_save(
     quick: bool = False,
 ) -> dict:
     """Cross-validate, fit and save a model; return its card."""
+    from classifiers.fitting import fit_router
+    from classifiers.model import save_model
     bar = None
     on_step: Callable[[str], None] | None = None
     if progress:
@@ -208,6 +211,7 @@ def current_card(*, settings: Settings) -> dict | None:
 
 def ensure_model(*, settings: Settings) -> dict:
     """The card of a usable model, building one from the shipped corpus when none is there."""
+    from classifiers.model import load_model, save_model
     card = current_card(settings=settings)
     if card is not None:
         return card
@@ -244,8 +248,10 @@ def reset_router_cache() -> None:
         _refused.clear()
 
 
-def get_router(settings: Settings, *, build: bool = True) -> Router:
+def get_router(settings: Settings, *, build: bool = True) -> "Router":
     """The newest good model of ``MODEL_DIR``, loaded once per process (per model)."""
+    from classifiers.model import load_model
+    from classifiers.router import Router
     directory = model_dir(settings)
     key = (str(directory), settings.router_threshold, settings.router_override_threshold)
     with _lock:
@@ -278,6 +284,7 @@ def get_router(settings: Settings, *, build: bool = True) -> Router:
 
 def evaluate_file(*, settings: Settings, path: str) -> dict:
     """The current router and prefix-only routing measured on a labelled JSON Lines file."""
+    from classifiers.evaluate import prefix_only_outputs, summarize
     records = list(read_jsonl(path))
     router = get_router(settings)
     outputs = router.classify_many(records)

@@ -102,11 +102,12 @@ def _default_tab() -> str:
     return team if team in TEAMS else "ALL"
 
 
-def _counts(session_db, settings) -> dict[str, int]:
-    """Open tickets per tab; "Toutes" is every queue together."""
-    counts = ticket_service.queue_counts(session=session_db, settings=settings)
+def _counts(session_db, settings, q: str = "") -> dict[str, int]:
+    """Open tickets per tab (found by the search, if any); "Toutes" is every queue together."""
+    counts = ticket_service.queue_counts(session=session_db, settings=settings, q=q)
     counts["ALL"] = sum(counts.get(queue, 0) for queue in QUEUES)
-    counts[SOON_TAB] = ticket_service.soon_overdue_count(session=session_db, settings=settings)
+    counts[SOON_TAB] = ticket_service.soon_overdue_count(session=session_db, settings=settings,
+                                                         q=q)
     return counts
 
 
@@ -134,20 +135,24 @@ def queue():
     settings = get_settings()
     session_db = get_session()
     newest = ticket_service.last_ticket_id(session=session_db)
-    rows, total = ticket_service.list_tickets(
-        session=session_db, settings=settings, query=query, now=now
-    )
-    items = [(t, ticket_service.ticket_to_dict(t, settings=settings, now=now)) for t in rows]
-    pages = max(1, -(-total // query.per_page))
+    try:
+        page = ticket_service.ticket_page(
+            session=session_db, settings=settings, query=query, now=now
+        )
+    except ticket_service.InvalidQuery as exc:
+        abort(400, query_error(exc))
+    items = [(t, ticket_service.ticket_to_dict(t, settings=settings, now=now)) for t in page.items]
+    pages = max(1, -(-page.total // query.per_page))
     return render_template(
         "queue.html",
         items=items,
-        total=total,
+        total=page.total,
+        total_exact=page.total_exact,
         query=query,
         tab=tab,
         tabs=TABS,
         pages=pages,
-        counts=_counts(session_db, settings),
+        counts=_counts(session_db, settings, query.q),
         teams=TEAMS,
         can_bulk=current_user.role in ("agent", "supervisor", "admin"),
         live_url=_live_url(tab, newest),

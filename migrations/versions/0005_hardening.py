@@ -1,7 +1,7 @@
 """hardening: sign-in throttling by login and address (shared by all workers), per-user session versions
 
-Revision ID: 0004_hardening
-Revises: 0007_desk
+Revision ID: 0005_hardening
+Revises: 0004_desk
 Create Date: 2026-12-02 04:16:11.654238
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlmodel
 import triage.models
 
 
-revision = '0004_hardening'
-down_revision = '0007_desk'
+revision = '0005_hardening'
+down_revision = '0004_desk'
 branch_labels = None
 depends_on = None
 

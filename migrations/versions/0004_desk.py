@@ -1,6 +1,6 @@
 """The agent's desk: a user's iTop person (take a ticket)
 
-Revision ID: 0007_desk
+Revision ID: 0004_desk
 Revises: 0003
 Create Date: 2026-12-02 04:20:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_desk'
+revision = '0004_desk'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
