@@ -106,6 +106,16 @@ def test_ticket_page_shows_everything_escaped(client_as, ticket_factory):
     assert "Décision de routage" in html
 
 
+def test_ticket_page_gives_itop_priority_urgency_and_origin_in_french(client_as, ticket_factory):
+    ticket_factory(ref="R-P", team="SI2C", priority="2", urgency="3", origin="phone",
+                   servicesubcategory="Budget")
+    ticket_factory(ref="R-Q", team="SI2C")  # iTop said nothing
+    client = client_as("agent_si2c")
+    html = text(client.get("/tickets/R-P"))
+    assert "haute (urgence moyenne)" in html and "téléphone" in html and "Budget" in html
+    assert "— (urgence —)" in text(client.get("/tickets/R-Q"))
+
+
 ITOP_LINK = "{base}/pages/UI.php?operation=details&amp;class=UserRequest&amp;id={id}"
 
 

@@ -31,3 +31,13 @@ TEAM_WORDS = {
     "NATIONAL": "National",
     "UNASSIGNED": "Non attribué",
 }
+# iTop's priority and urgency scales (1 is the highest), and its request origins
+PRIORITY_LABELS = {"1": "critique", "2": "haute", "3": "moyenne", "4": "basse"}
+ORIGIN_LABELS = {
+    "portal": "portail",
+    "mail": "courriel",
+    "phone": "téléphone",
+    "monitoring": "supervision",
+    "in_person": "en personne",
+    "chat": "messagerie",
+}

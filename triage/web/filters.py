@@ -163,6 +163,8 @@ def init_app(app: Flask) -> None:
         itop_url=itop_url,
         status_label=labels.status_label,
         actor_label=labels.actor_label,
+        scale_label=labels.itop_scale_label,
+        origin_label=labels.origin_label,
         decision_label=labels.decision_label,
         outbox_label=labels.outbox_label,
         job_outcome=labels.job_outcome,

@@ -5,7 +5,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from triage.words import ACTOR_LABELS, STATUS_LABELS  # noqa: F401 (the pages' words too)
+from triage.words import (  # noqa: F401 (the pages' words too)
+    ACTOR_LABELS,
+    ORIGIN_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+)
 
 # how a decision was made, in the ticket's history (the queue uses the short source_label)
 DECISION_LABELS = {
@@ -65,6 +70,16 @@ PAIR = re.compile(r"^\s*([a-z_]+)=(.*?)\s*$")
 def status_label(status: str | None) -> str:
     """An iTop status in French ("assigned" -> "Affecté"); an unknown one as it is."""
     return STATUS_LABELS.get(status or "", status or "—")
+
+
+def itop_scale_label(value: str | None) -> str:
+    """An iTop priority or urgency in French ("2" -> "haute"); none: "—"."""
+    return PRIORITY_LABELS.get(value or "", value or "—")
+
+
+def origin_label(origin: str | None) -> str:
+    """How the request reached iTop, in French ("phone" -> "téléphone"); none: "—"."""
+    return ORIGIN_LABELS.get(origin or "", origin or "—")
 
 
 def actor_label(actor: str | None) -> str:
