@@ -44,12 +44,7 @@ def create_user(
     team = (team or "").strip().upper() or None
     if not login or len(login) > 128 or any(c.isspace() for c in login):
         raise AccountError("identifiant invalide (1 à 128 caractères, sans espace)")
-    if role not in ROLES:
-        raise AccountError(f"rôle inconnu {role!r} : {', '.join(ROLES)}")
-    if team is not None and team not in TEAMS:
-        raise AccountError(f"équipe inconnue {team!r} : {', '.join(TEAMS)}")
-    if role == "agent" and team is None:
-        raise AccountError("un agent doit avoir une équipe (SI2C, DRASI ou NATIONAL)")
+    _check_role(role, team)
     _check_password(password)
     if get_user(session=session, login=login) is not None:
         raise AccountError(f"l'identifiant {login!r} existe déjà")
@@ -111,6 +106,16 @@ def end_sessions(*, session: Session, user: User) -> None:
     session.refresh(user)
 
 
+def _check_role(role: str, team: str | None) -> None:
+    """A known role, a known team or none; an agent needs one."""
+    if role not in ROLES:
+        raise AccountError(f"rôle inconnu {role!r} : {', '.join(ROLES)}")
+    if team is not None and team not in TEAMS:
+        raise AccountError(f"équipe inconnue {team!r} : {', '.join(TEAMS)}")
+    if role == "agent" and team is None:
+        raise AccountError("un agent doit avoir une équipe (SI2C, DRASI ou NATIONAL)")
+
+
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(f"mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères minimum)")
@@ -153,12 +158,7 @@ def set_role(*, session: Session, user: User, role: str, team: str | None) -> Us
     """Change an account's role and team (an agent needs one); the last active admin stays
     an admin. Commits."""
     role, team = (role or "").strip().lower(), (team or "").strip().upper() or None
-    if role not in ROLES:
-        raise AccountError(f"rôle inconnu {role!r} : {', '.join(ROLES)}")
-    if team is not None and team not in TEAMS:
-        raise AccountError(f"équipe inconnue {team!r} : {', '.join(TEAMS)}")
-    if role == "agent" and team is None:
-        raise AccountError("un agent doit avoir une équipe (SI2C, DRASI ou NATIONAL)")
+    _check_role(role, team)
     if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:
         raise AccountError("c'est le dernier administrateur actif : nommez-en un autre d'abord")
     user.role, user.team = role, team
