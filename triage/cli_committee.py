@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from triage.cli_help import HELP
 from triage.config import get_settings
 from triage.db import get_session
 from triage.services.completeness_request import measure
 from triage.services.schools import SchoolImportError, decode_csv, import_schools
 
 
-@click.command("import-schools")
+@click.command("import-schools", help=HELP["import-schools"])
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_schools_command(file: Path) -> None:
@@ -37,8 +38,8 @@ def import_schools_command(file: Path) -> None:
     )
 
 
-@click.command("completeness")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.command("completeness", help=HELP["completeness"])
+@click.option("--json", "as_json", is_flag=True, help="Du JSON au lieu du texte.")
 @with_appcontext
 def completeness_command(as_json: bool) -> None:
     """Measure the completeness request on the stored tickets (writes nothing)."""

@@ -45,4 +45,9 @@ HELP = {
     "escalate --digest": "Mise en service sur un stock réel : un seul courriel au niveau "
     "national liste d'abord les demandes transférées ; le courriel de chacune part 15 min plus "
     "tard.",
+    "import-schools": "Importe les données de déploiement des établissements (CSV : UAI, nom, "
+    "vague, kit (%), budget (oui/non)[, commune, organisation iTop]). Tout ou rien : une seule "
+    "ligne fausse et rien n'est importé ; un établissement déjà connu est mis à jour.",
+    "completeness": "Mesure, sans rien écrire, combien de demandes recevraient la demande de "
+    "complément (éléments manquants de la fiche).",
 }
