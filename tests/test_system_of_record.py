@@ -269,3 +269,37 @@ def test_triage_writeback_pushes_now_and_fails_clearly(itop_sandbox, itop_app, s
     waiting = session.exec(select(ItopWrite).where(ItopWrite.itop_id == 2)).one()
     session.refresh(waiting)
     assert waiting.status == "pending" and waiting.last_error
+
+
+def test_the_escalation_email_gives_the_last_exchanges_with_the_school(
+    itop_sandbox, itop_app, session, smtp_server
+):
+    """iTop's public log (what the requester and the desk said) reaches the national level."""
+    from triage.services.itop import client_from_settings
+    from triage.services.outbox import send_pending
+
+    store = itop_sandbox.store
+    old = utcnow() - dt.timedelta(days=20)
+    itop_id = int(store.add_ticket(title="DRASI - ARENA refuse ma clé OTP", team="DRASI",
+                                   status="assigned", start_date=old)["id"])
+    settings = replace_settings(itop_app, **smtp_server.attributes(),
+                                escalation_to=("national@example.org",))
+    with client_from_settings(settings) as client:
+        for n, text in enumerate(("Pouvez-vous joindre une capture ?", "Voici la capture.",
+                                  "Toujours bloquée ce matin, merci de relancer.")):
+            later(store, minutes=1 + n)
+            entry = {"add_item": {"message": text, "format": "text"}}
+            client.update("UserRequest", itop_id, {"public_log": entry}, comment="test")
+    run_poll(session=session, settings=settings)
+    ticket = ticket_of(session, itop_id)
+    assert [e["text"] for e in ticket.exchanges] == [
+        "Toujours bloquée ce matin, merci de relancer.", "Voici la capture.",
+        "Pouvez-vous joindre une capture ?"]  # newest first
+
+    assert check_ages(session=session, settings=settings)["national"] == 1
+    assert send_pending(session=session, settings=settings)["sent"] >= 1
+    mail = next(m for m in smtp_server.messages if ticket.ref in (m["Subject"] or ""))
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    said = body.split("Derniers échanges avec l'établissement :")[1].split("Historique")[0]
+    assert said.index("Toujours bloquée") < said.index("Voici la capture") < said.index(
+        "Pouvez-vous joindre")

@@ -106,13 +106,16 @@ def test_ticket_page_shows_everything_escaped(client_as, ticket_factory):
     assert "Décision de routage" in html
 
 
-def test_ticket_page_gives_itop_priority_urgency_and_origin_in_french(client_as, ticket_factory):
+def test_ticket_page_gives_itop_priority_origin_and_last_exchanges_in_french(client_as, ticket_factory):
+    exchanges = [{"at": "2026-11-30T08:15:00+00:00", "author": "Marie Dupont",
+                  "text": "Toujours bloquée <b>ce matin</b>"}]
     ticket_factory(ref="R-P", team="SI2C", priority="2", urgency="3", origin="phone",
-                   servicesubcategory="Budget")
+                   servicesubcategory="Budget", exchanges=exchanges)
     ticket_factory(ref="R-Q", team="SI2C")  # iTop said nothing
     client = client_as("agent_si2c")
     html = text(client.get("/tickets/R-P"))
     assert "haute (urgence moyenne)" in html and "téléphone" in html and "Budget" in html
+    assert "30/11/2026 09:15</strong>, Marie Dupont : Toujours bloquée &lt;b&gt;ce matin" in html
     assert "— (urgence —)" in text(client.get("/tickets/R-Q"))
 
 

@@ -55,6 +55,7 @@ class TicketFacts:
     history: list[dict[str, Any]]  # at, actor, source, from_team, to_team, reason
     due_at: dt.datetime | None = None  # when it becomes overdue (goes to the national level)
     durations: list[dict[str, Any]] = field(default_factory=list)  # team, days: time per team
+    exchanges: list[dict[str, str]] = field(default_factory=list)  # at, author, text: newest first
 
 
 MAX_SUBJECT = 200
@@ -143,13 +144,24 @@ def _durations(facts: TicketFacts) -> list[tuple[str, str]]:
     ]
 
 
+def _exchange_lines(exchanges: Iterable[dict[str, str]], tz: ZoneInfo) -> list[str]:
+    """The last exchanges with the requester (iTop's public log), newest first."""
+    lines = []
+    for item in exchanges:
+        at = dt.datetime.fromisoformat(item["at"])
+        lines.append(f"{_local(at, tz)}, {item.get('author') or 'inconnu'} : {item['text']}")
+    return lines or ["(aucun échange dans le journal public d'iTop)"]
+
+
 FOOTER = "Message automatique de triage, merci de ne pas y répondre."
 
 
-def _text(intro, fields, description, history, links) -> str:
+def _text(intro, fields, description, history, links, exchanges) -> str:
     parts = [intro, ""]
     parts += [f"{name} : {value}" for name, value in fields]
-    parts += ["", "Description :", description, "", "Historique d'affectation :"]
+    parts += ["", "Description :", description, "", "Derniers échanges avec l'établissement :"]
+    parts += [f"- {line}" for line in exchanges]
+    parts += ["", "Historique d'affectation :"]
     parts += [f"- {line}" for line in history]
     parts += ["", f"Dans triage : {links['triage']}"]
     if links["itop"]:
@@ -158,13 +170,14 @@ def _text(intro, fields, description, history, links) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _html(subject, intro, fields, description, history, links) -> str:
+def _html(subject, intro, fields, description, history, links, exchanges) -> str:
     """The HTML part: every value is escaped (titles and descriptions come from iTop)."""
     rows = "".join(
         f"<tr><th align='left'>{escape(name)}</th><td>{escape(value)}</td></tr>"
         for name, value in fields
     )
     items = "".join(f"<li>{escape(line)}</li>" for line in history)
+    said = "".join(f"<li>{escape(line)}</li>" for line in exchanges)
     link_items = f'<li><a href="{escape(links["triage"])}">Ouvrir dans triage</a></li>'
     if links["itop"]:
         link_items += f'<li><a href="{escape(links["itop"])}">Ouvrir dans iTop</a></li>'
@@ -173,6 +186,7 @@ def _html(subject, intro, fields, description, history, links) -> str:
         f"<title>{escape(subject)}</title></head><body>"
         f"<p>{escape(intro)}</p><table>{rows}</table>"
         f"<h3>Description</h3><pre style='white-space:pre-wrap'>{escape(description)}</pre>"
+        f"<h3>Derniers échanges avec l'établissement</h3><ul>{said}</ul>"
         f"<h3>Historique d'affectation</h3><ul>{items}</ul>"
         f"<ul>{link_items}</ul>"
         f"<p><small>{escape(FOOTER)}</small></p>"
@@ -191,11 +205,12 @@ def build_ticket_mail(
     history = _history_lines(facts.history, tz)
     intro = _intro(level, facts, days, tz)
     description = facts.description.strip() or "(pas de description)"
+    exchanges = _exchange_lines(facts.exchanges, tz)
     return MailContent(
         message_id=message_id(kind="escalation", level=level, ref=facts.ref),
         subject=subject,
-        text=_text(intro, fields, description, history, links),
-        html=_html(subject, intro, fields, description, history, links),
+        text=_text(intro, fields, description, history, links, exchanges),
+        html=_html(subject, intro, fields, description, history, links, exchanges),
     )
 
 

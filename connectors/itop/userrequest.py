@@ -37,7 +37,10 @@ SYNC_FIELDS: tuple[str, ...] = (
     "last_update",
     "resolution_date",
     "close_date",
+    "public_log",  # the exchanges with the requester (the last ones go in escalation e-mails)
 )
+EXCHANGES_KEPT = 3  # the newest public-log entries kept per ticket
+EXCHANGE_CHARS = 1000  # each cut to this many characters
 # What a write-back reads just before it writes (the team and agent iTop holds now)
 CURRENT_FIELDS: tuple[str, ...] = ("id", "team_id", "team_name", "agent_id", "last_update")
 
@@ -78,6 +81,8 @@ class UserRequest:
     last_update_text: str  # as iTop wrote it: compared as is to tell two versions apart
     resolution_date: dt.datetime | None
     close_date: dt.datetime | None
+    # the newest public-log entries, newest first: {"at": ISO 8601, "author", "text"}
+    exchanges: tuple[dict[str, str], ...] = ()
 
     @classmethod
     def from_object(cls, obj: ItopObject, tz: dt.tzinfo) -> "UserRequest":
@@ -109,4 +114,22 @@ class UserRequest:
             last_update_text=str(f.get("last_update") or ""),
             resolution_date=parse_itop_date(f.get("resolution_date"), tz),
             close_date=parse_itop_date(f.get("close_date"), tz),
+            exchanges=exchanges(f.get("public_log"), tz),
         )
+
+
+def exchanges(log: Any, tz: dt.tzinfo) -> tuple[dict[str, str], ...]:
+    """The newest entries of a case log as iTop answers it (``{"entries": [...]}``; iTop
+    keeps insertion order, so they are sorted by date), newest first, as plain text."""
+    entries = log.get("entries") if isinstance(log, dict) else None
+    kept = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        at = parse_itop_date(entry.get("date"), tz)
+        text = " ".join(str(entry.get("message") or "").split())[:EXCHANGE_CHARS]
+        if at is not None and text:
+            kept.append({"at": at.isoformat(), "author": str(entry.get("user_login") or ""),
+                         "text": text})
+    kept.sort(key=lambda e: e["at"], reverse=True)
+    return tuple(kept[:EXCHANGES_KEPT])

@@ -117,6 +117,8 @@ class Ticket(SQLModel, table=True):
     gone_at: dt.datetime | None = _time()
     # the router's explanation, stored when it routed (classifiers.reasons.Explanation)
     explanation: dict | None = Field(default=None, sa_type=sa.JSON)
+    # the newest exchanges with the requester (iTop's public log): [{"at", "author", "text"}]
+    exchanges: list | None = Field(default=None, sa_type=sa.JSON)
     # ref, title, description, establishment and caller folded (fold_text): what search reads
     search_text: str = Field(default="", sa_type=sa.Text)
 

@@ -146,6 +146,7 @@ def ticket_facts(
         history=decisions,
         due_at=escalation_due(ticket.created_at, settings),
         durations=_time_per_team(session=session, ticket=ticket, now=now),
+        exchanges=list(ticket.exchanges or []),
     )
 
 

@@ -182,6 +182,7 @@ def ticket_values(request: UserRequest, known: Ticket | None = None) -> dict[str
         "updated_at": request.last_update or created,
         "resolved_at": request.resolution_date or request.close_date,
         "assigned_at": request.assignment_date,
+        "exchanges": list(request.exchanges) or None,
     }
     for name, size in _LIMITS.items():
         if isinstance(values.get(name), str) and len(values[name]) > size:
