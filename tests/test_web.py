@@ -106,7 +106,7 @@ def test_ticket_page_shows_everything_escaped(client_as, ticket_factory):
     assert "Décision de routage" in html
 
 
-def test_ticket_page_gives_itop_priority_origin_and_last_exchanges_in_french(client_as, ticket_factory):
+def test_ticket_page_gives_itop_priority_origin_and_exchanges_in_french(client_as, ticket_factory):
     exchanges = [{"at": "2026-11-30T08:15:00+00:00", "author": "Marie Dupont",
                   "text": "Toujours bloquée <b>ce matin</b>"}]
     ticket_factory(ref="R-P", team="SI2C", priority="2", urgency="3", origin="phone",
