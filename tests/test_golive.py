@@ -4,28 +4,22 @@ ticket's own e-mail once, later) and what a warning says (dates, time per team).
 
 import datetime as dt
 
-import pytest
 from sqlmodel import select
 
 from tests.plugins.factories import make_ticket
-from tests.test_escalation import DRASI, NATIONAL, _load_seed, _ref_of
+from tests.test_escalation import (  # noqa: F401 (app_config: the same mail settings)
+    DRASI,
+    NATIONAL,
+    _load_seed,
+    _ref_of,
+    app_config,
+)
 from triage.config import get_settings, replace_settings
 from triage.models import OutboxMessage, utcnow
 from triage.services.escalation import check_ages
 from triage.services.golive import HOLD_MINUTES
 from triage.services.outbox import send_pending
 from triage.services.teams import set_team
-
-
-@pytest.fixture
-def app_config(app_config, smtp_server):
-    app_config.update(
-        smtp_server.settings(),
-        ESCALATION_TO=[NATIONAL],
-        BASE_URL="https://triage.example.org",
-        ITOP_URL="https://itop.example.org",
-    )
-    return app_config
 
 
 def test_the_digest_goes_first_then_each_ticket_once(app, runner, session, smtp_server):
