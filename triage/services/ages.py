@@ -92,6 +92,12 @@ def settings_cutoff(now: dt.datetime, days: int, settings: Settings) -> dt.datet
     )
 
 
+def overdue_before(now: dt.datetime, settings: Settings) -> dt.datetime:
+    """The creation time before which an open ticket is overdue at ``now`` (the escalation
+    threshold, calendar or working days as configured)."""
+    return settings_cutoff(now, settings.escalation_days, settings)
+
+
 def escalation_due(created_at: dt.datetime, settings: Settings) -> dt.datetime:
     """When a ticket created at ``created_at`` becomes overdue (the age check then moves it to
     the national level at its next run): ``escalation_days`` later, calendar or working days."""

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from triage.config import Settings
 from triage.models import QUEUES, BacklogSnapshot, Escalation, Ticket, in_backlog, utcnow
 from triage.services import figures
-from triage.services.ages import settings_cutoff
+from triage.services.ages import overdue_before, settings_cutoff
 from triage.services.national import national_times
 from triage.services.stats import COLUMNS, ROW_LABELS, backlog_for_app
 
@@ -84,7 +84,7 @@ def top_establishments(
 ) -> list[dict]:
     """Establishments with the most open tickets, with how many are overdue."""
     now = now or utcnow()
-    cutoff = settings_cutoff(now, settings.escalation_days, settings)
+    cutoff = overdue_before(now, settings)
     overdue = sa.func.sum(sa.case((Ticket.created_at < cutoff, 1), else_=0))
     open_count = sa.func.count()
     query = (
@@ -115,7 +115,7 @@ def overdue_by_team(
 ) -> dict[str, int]:
     """The open overdue tickets by the team that held them when they went overdue: the one
     escalation took them from, or the team holding them now (not escalated yet)."""
-    cutoff = settings_cutoff(now or utcnow(), settings.escalation_days, settings)
+    cutoff = overdue_before(now or utcnow(), settings)
     national = sa.and_(Escalation.ticket_id == Ticket.id, Escalation.level == "national")
     held = sa.func.coalesce(Escalation.team, Ticket.team)
     query = (

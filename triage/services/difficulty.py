@@ -23,7 +23,7 @@ from sqlmodel import Session
 from triage.config import Settings
 from triage.models import School, Team, Ticket, utcnow
 from triage.services import schools as school_service
-from triage.services.ages import settings_cutoff
+from triage.services.ages import overdue_before
 
 WEIGHTS = {
     "open": 1,
@@ -109,7 +109,7 @@ def assess(
     now: dt.datetime | None = None,
 ) -> Difficulty:  # fmt: skip
     """One school's score and reasons."""
-    cutoff = settings_cutoff(now or utcnow(), settings.escalation_days, settings)
+    cutoff = overdue_before(now or utcnow(), settings)
     item = Difficulty(school=school)
     _count(item, tickets, cutoff, settings.escalation_days)
     _state(item, newest_wave)

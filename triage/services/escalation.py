@@ -27,7 +27,13 @@ from triage.models import (
     utcnow,
 )
 from triage.services import writeback
-from triage.services.ages import escalation_due, rule_name, settings_age_days, settings_cutoff
+from triage.services.ages import (
+    escalation_due,
+    overdue_before,
+    rule_name,
+    settings_age_days,
+    settings_cutoff,
+)
 from triage.services.history import decision_time, history, team_durations
 from triage.services.teams import set_team
 
@@ -49,7 +55,7 @@ def thresholds(*, now: dt.datetime, settings: Settings) -> Thresholds:
     """The cutoffs for ``now`` under the app's rule (calendar or working days)."""
     return Thresholds(
         now=now,
-        escalation_cutoff=settings_cutoff(now, settings.escalation_days, settings),
+        escalation_cutoff=overdue_before(now, settings),
         warning_cutoff=settings_cutoff(now, settings.warning_days, settings),
     )
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from triage.config import Settings
 from triage.models import QUEUES, Team, Ticket, fold_text, in_backlog, utcnow
-from triage.services.ages import settings_cutoff
+from triage.services.ages import overdue_before, settings_cutoff
 
 STATES = ("open", "closed", "all")
 SORTS = ("oldest", "newest")
@@ -87,9 +87,6 @@ def parse_query(args: Any, *, allow_triage_tab: bool = False) -> TicketQuery:
     )
 
 
-def _cutoff(settings: Settings, now: dt.datetime) -> dt.datetime:
-    return settings_cutoff(now, settings.escalation_days, settings)
-
 
 def _state_conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> list:
     """Team, state and flags: each combination has a partial index (models.Ticket)."""
@@ -103,7 +100,7 @@ def _state_conditions(query: TicketQuery, *, settings: Settings, now: dt.datetim
     if query.state == "closed":
         conditions.append(sa.not_(Ticket.is_open))
     if query.overdue:
-        conditions.append(Ticket.created_at < _cutoff(settings, now))
+        conditions.append(Ticket.created_at < overdue_before(now, settings))
     if query.needs_review:
         conditions.append(Ticket.needs_review)
     if query.soon_overdue:
@@ -237,7 +234,7 @@ def soon_overdue_conditions(*, settings: Settings, now: dt.datetime) -> list:
         Ticket.is_open,
         Ticket.escalated_at.is_(None),
         Ticket.created_at < settings_cutoff(now, settings.warning_days, settings),
-        Ticket.created_at >= _cutoff(settings, now),
+        Ticket.created_at >= overdue_before(now, settings),
     ]
 
 

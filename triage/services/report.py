@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from triage.config import Settings
 from triage.models import QUEUES, Ticket, in_backlog, utcnow
 from triage.services import difficulty
-from triage.services.ages import settings_cutoff
+from triage.services.ages import overdue_before
 from triage.services.dashboard import AGE_BUCKETS, backlog_trend
 from triage.services.national import national_times
 
@@ -73,7 +73,7 @@ def _rows(session: Session, settings: Settings, period: Period, now: dt.datetime
 
 
 def _table(rows, as_of: dt.datetime, settings: Settings) -> dict:
-    cutoff = settings_cutoff(as_of, settings.escalation_days, settings)
+    cutoff = overdue_before(as_of, settings)
     table = {key: {"total": 0, **dict.fromkeys(QUEUES, 0)} for key in
              ("all", "open", "open_over_threshold")}  # fmt: skip
     for team, created, is_open, _ in rows:

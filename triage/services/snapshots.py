@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from triage.config import Settings
 from triage.models import QUEUES, BacklogSnapshot, Ticket, in_backlog, utcnow
-from triage.services.ages import settings_cutoff
+from triage.services.ages import overdue_before
 from triage.services.stats import backlog_for_app
 
 
@@ -92,7 +92,7 @@ def _counts_at(
     *, session: Session, settings: Settings, end: dt.datetime
 ) -> dict[str, dict[str, int]]:
     """Total / open / overdue per queue as the tickets say it was at ``end``."""
-    cutoff = settings_cutoff(end, settings.escalation_days, settings)
+    cutoff = overdue_before(end, settings)
     closed_at = sa.case(
         (Ticket.resolved_at.is_not(None), Ticket.resolved_at),
         (Ticket.is_open, None),

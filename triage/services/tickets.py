@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from triage.config import Settings
 from triage.models import Escalation, Ticket, TicketEvent
-from triage.services.ages import escalation_due, settings_age_days, settings_cutoff
+from triage.services.ages import escalation_due, overdue_before, settings_age_days
 from triage.services.history import history, team_durations  # noqa: F401 (the views' doors)
 from triage.services.listing import (  # noqa: F401 (the views' doors)
     COUNT_CAP,
@@ -28,9 +28,6 @@ from triage.services.listing import (  # noqa: F401 (the views' doors)
 )
 
 log = logging.getLogger(__name__)
-
-def _cutoff(settings: Settings, now: dt.datetime) -> dt.datetime:
-    return settings_cutoff(now, settings.escalation_days, settings)
 
 
 def get_ticket(*, session: Session, ref: str) -> Ticket | None:
@@ -54,7 +51,7 @@ def ticket_age(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> float
 
 def is_overdue(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> bool:
     """Open and older than the escalation threshold (the same rule as the backlog table)."""
-    return bool(ticket.is_open and ticket.created_at < _cutoff(settings, now))
+    return bool(ticket.is_open and ticket.created_at < overdue_before(now, settings))
 
 
 def ticket_to_dict(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> dict[str, Any]:
