@@ -303,3 +303,60 @@ def test_the_escalation_email_gives_the_last_exchanges_with_the_school(
     said = body.split("Derniers échanges avec l'établissement :")[1].split("Historique")[0]
     assert said.index("Toujours bloquée") < said.index("Voici la capture") < said.index(
         "Pouvez-vous joindre")
+
+
+def test_the_national_level_gets_the_callers_email_and_phone(
+    itop_sandbox, itop_app, session, smtp_server, client, tokens, client_as
+):
+    """The caller's contact lives on their iTop Person: the sync reads it, the ticket page,
+    the API and the escalation e-mail give it."""
+    from triage.services.outbox import send_pending
+
+    store = itop_sandbox.store
+    old = utcnow() - dt.timedelta(days=20)
+    itop_id = int(store.add_ticket(title="SI2C - budget rectificatif bloqué", team="SI2C",
+                                   status="assigned", start_date=old, caller="Agnès Lefort")["id"])
+    person = store.find("Person", {"friendlyname": "Agnès Lefort"})[0]
+    person.update(email="agnes.lefort@ac-amiens.example", phone="03 22 11 22 33",
+                  mobile_phone="06 12 34 56 78")
+    settings = replace_settings(itop_app, **smtp_server.attributes(),
+                                escalation_to=("national@example.org",))
+    run_poll(session=session, settings=settings)
+    ticket = ticket_of(session, itop_id)
+    assert (ticket.caller_email, ticket.caller_phone) == (
+        "agnes.lefort@ac-amiens.example", "03 22 11 22 33 / 06 12 34 56 78")
+
+    auth = {"Authorization": f"Bearer {tokens['superviseur']}"}
+    answer = client.get(f"/api/v1/tickets/{ticket.ref}", headers=auth).get_json()
+    assert answer["caller_email"] == "agnes.lefort@ac-amiens.example"
+    page = client_as("superviseur").get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+    assert 'href="mailto:agnes.lefort@ac-amiens.example"' in page
+    assert 'href="tel:0322112233"' in page
+
+    assert check_ages(session=session, settings=settings)["national"] == 1
+    assert send_pending(session=session, settings=settings)["sent"] >= 1
+    mail = next(m for m in smtp_server.messages if ticket.ref in (m["Subject"] or ""))
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert ("Contact du demandeur : agnes.lefort@ac-amiens.example · 03 22 11 22 33 / "
+            "06 12 34 56 78") in body
+
+
+def test_an_itop_without_the_contact_attributes_still_syncs(itop_sandbox, itop_app, session):
+    """A data model without mobile_phone (iTop refuses the Person request): the tickets are
+    synced all the same and the contacts already known are kept."""
+    store = itop_sandbox.store
+    itop_id = int(store.add_ticket(title="DRASI - ARENA", status="new", caller="Paul Noiret")["id"])
+    run_poll(session=session, settings=replace_settings(itop_app))
+    assert ticket_of(session, itop_id).caller_email == "paul.noiret@ac-demo.example"
+
+    later(store)
+    store.update_ticket(itop_id, title="DRASI - ARENA refuse mon mot de passe")
+    added = [int(store.add_ticket(title=f"SI2C - question {n}", status="new",
+                                  caller=f"Personne {n}")["id"]) for n in range(3)]
+    for person in store.objects["Person"].values():
+        del person["mobile_phone"]  # as in an iTop whose Person has no such attribute
+    run_poll(session=session, settings=replace_settings(itop_app))
+    ticket = ticket_of(session, itop_id)
+    assert ticket.title == "DRASI - ARENA refuse mon mot de passe"
+    assert ticket.caller_email == "paul.noiret@ac-demo.example"  # kept
+    assert all(ticket_of(session, i).caller_email == "" for i in added)  # synced, no contact

@@ -56,6 +56,7 @@ class TicketFacts:
     due_at: dt.datetime | None = None  # when it becomes overdue (goes to the national level)
     durations: list[dict[str, Any]] = field(default_factory=list)  # team, days: time per team
     exchanges: list[dict[str, str]] = field(default_factory=list)  # at, author, text: newest first
+    caller_contact: str = ""  # the caller's e-mail and phone, as iTop's Person gives them
 
 
 MAX_SUBJECT = 200
@@ -91,6 +92,7 @@ def _fields(facts: TicketFacts, tz: ZoneInfo) -> list[tuple[str, str]]:
         ("Titre", facts.title),
         ("Établissement", facts.organization or "non renseigné"),
         ("Demandeur", facts.caller or "non renseigné"),
+        ("Contact du demandeur", facts.caller_contact or "non renseigné dans iTop"),
         ("Équipe", _team(facts.team)),
         ("Statut iTop", STATUS_LABELS.get(facts.status, facts.status)),
         ("Créée le", _local(facts.created_at, tz)),

@@ -13,11 +13,19 @@ from connectors.itop.errors import (
 )
 from connectors.itop.html import html_to_text
 from connectors.itop.oql import quote
-from connectors.itop.userrequest import CURRENT_FIELDS, SYNC_FIELDS, UserRequest
+from connectors.itop.userrequest import (
+    CONTACT_FIELDS,
+    CURRENT_FIELDS,
+    SYNC_FIELDS,
+    Contact,
+    UserRequest,
+)
 from connectors.itop.wire import ItopObject, ItopPage
 
 __all__ = [
+    "CONTACT_FIELDS",
     "CURRENT_FIELDS",
+    "Contact",
     "SYNC_FIELDS",
     "UserRequest",
     "ItopAuthError",

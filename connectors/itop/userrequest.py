@@ -22,6 +22,7 @@ SYNC_FIELDS: tuple[str, ...] = (
     "status",
     "org_id",
     "org_name",
+    "caller_id",
     "caller_id_friendlyname",
     "agent_id",
     "agent_id_friendlyname",
@@ -41,6 +42,9 @@ SYNC_FIELDS: tuple[str, ...] = (
 )
 EXCHANGES_KEPT = 3  # the newest public-log entries kept per ticket
 EXCHANGE_CHARS = 1000  # each cut to this many characters
+# What a sync reads of a caller (a Person: iTop's Contact gives email and phone, Person adds
+# mobile_phone): how the national level reaches the school's requester
+CONTACT_FIELDS: tuple[str, ...] = ("id", "email", "phone", "mobile_phone")
 # What a write-back reads just before it writes (the team and agent iTop holds now)
 CURRENT_FIELDS: tuple[str, ...] = ("id", "team_id", "team_name", "agent_id", "last_update")
 
@@ -83,6 +87,7 @@ class UserRequest:
     close_date: dt.datetime | None
     # the newest public-log entries, newest first: {"at": ISO 8601, "author", "text"}
     exchanges: tuple[dict[str, str], ...] = ()
+    caller_id: int | None = None  # the iTop Person who asked (its contact: ``Contact``)
 
     @classmethod
     def from_object(cls, obj: ItopObject, tz: dt.tzinfo) -> "UserRequest":
@@ -115,7 +120,24 @@ class UserRequest:
             resolution_date=parse_itop_date(f.get("resolution_date"), tz),
             close_date=parse_itop_date(f.get("close_date"), tz),
             exchanges=exchanges(f.get("public_log"), tz),
+            caller_id=_key(f.get("caller_id")),
         )
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a Person: e-mail and phone ("" when iTop has none)."""
+
+    email: str = ""
+    phone: str = ""  # the desk phone, the mobile after it when both are set and differ
+
+    @classmethod
+    def from_object(cls, obj: ItopObject) -> "Contact":
+        """Read one Person (fields of ``CONTACT_FIELDS``; missing ones are empty)."""
+        f = obj.fields
+        phones = [str(f.get(name) or "").strip() for name in ("phone", "mobile_phone")]
+        unique = [p for i, p in enumerate(phones) if p and p not in phones[:i]]
+        return cls(email=str(f.get("email") or "").strip(), phone=" / ".join(unique))
 
 
 def exchanges(log: Any, tz: dt.tzinfo) -> tuple[dict[str, str], ...]:

@@ -74,6 +74,9 @@ class Escalation(BaseModel):
 class TicketDetail(Ticket):
     """A ticket with its routing and escalation history."""
 
+    caller_email: str = Field(description="the caller's e-mail in iTop (their Person), or empty")
+    caller_phone: str = Field(description="the caller's phone(s) in iTop, or empty")
+
     history: list[Decision]
     escalations: list[Escalation]
 

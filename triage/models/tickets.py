@@ -86,6 +86,9 @@ class Ticket(SQLModel, table=True):
     is_open: bool = Field(default=True)
     organization: str = Field(default="", max_length=255)
     caller: str = Field(default="", max_length=255)
+    # how to reach the caller (their iTop Person), read by the sync for open tickets
+    caller_email: str = Field(default="", max_length=255)
+    caller_phone: str = Field(default="", max_length=64)
     agent: str = Field(default="", max_length=255)
     service: str = Field(default="", max_length=255)
     servicesubcategory: str = Field(default="", max_length=255)

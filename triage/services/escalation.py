@@ -144,6 +144,7 @@ def ticket_facts(
         title=ticket.title,
         organization=ticket.organization,
         caller=ticket.caller,
+        caller_contact=" · ".join(filter(None, [ticket.caller_email, ticket.caller_phone])),
         team=ticket.team,
         status=ticket.status,
         created_at=ticket.created_at,

@@ -30,6 +30,7 @@ from connectors.itop import (
 from triage.config import Settings
 from triage.models import SyncState, Team, Ticket, is_open_status, ticket_search_text, utcnow
 from triage.services import (
+    callers,
     completeness_request,
     departures,
     figures,
@@ -128,6 +129,7 @@ def _sync(
     started = (client.server_date or utcnow()).replace(microsecond=0)
     where = window_where(settings.itop_service, state.watermark, started, settings.tz)
     result = SyncResult()
+    contacts = callers.CallerContacts(client)
     pages = client.iter_keyset(
         CLASS, where, output_fields=list(SYNC_FIELDS), page_size=settings.itop_page_size
     )
@@ -135,7 +137,9 @@ def _sync(
         result.pages += 1
         result.fetched += len(page.objects)
         requests = [UserRequest.from_object(o, settings.tz) for o in page.objects]
-        _upsert(session=session, settings=settings, requests=requests, result=result)
+        contacts.read(requests)
+        _upsert(session=session, settings=settings, requests=requests, result=result,
+                contacts=contacts)
         session.commit()
     moved = departures.recheck(session=session, settings=settings, client=client)
     result.left, result.deleted = moved["left_service"], moved["deleted"]
@@ -152,8 +156,11 @@ def _sync(
     return result
 
 
-def ticket_values(request: UserRequest, known: Ticket | None = None) -> dict[str, Any]:
-    """The Ticket columns of one iTop UserRequest (strings cut to the column sizes)."""
+def ticket_values(
+    request: UserRequest, known: Ticket | None = None, contact: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The Ticket columns of one iTop UserRequest (strings cut to the column sizes), with
+    the caller's ``contact`` columns when given."""
     # HTML parsing is the costly part: reuse the stored text when the HTML did not change
     same = known is not None and known.description_html == request.description_html
     created = request.start_date or utcnow()
@@ -183,6 +190,7 @@ def ticket_values(request: UserRequest, known: Ticket | None = None) -> dict[str
         "resolved_at": request.resolution_date or request.close_date,
         "assigned_at": request.assignment_date,
         "exchanges": list(request.exchanges) or None,
+        **(contact or {}),
     }
     for name, size in _LIMITS.items():
         if isinstance(values.get(name), str) and len(values[name]) > size:
@@ -192,7 +200,12 @@ def ticket_values(request: UserRequest, known: Ticket | None = None) -> dict[str
 
 
 def _upsert(
-    *, session: Session, settings: Settings, requests: list[UserRequest], result: SyncResult
+    *,
+    session: Session,
+    settings: Settings,
+    requests: list[UserRequest],
+    result: SyncResult,
+    contacts: callers.CallerContacts,
 ) -> None:
     """Create or update the tickets of one page: one read of the known ones, one write of
     them all (INSERT ... ON CONFLICT), one read back of the rows as objects."""
@@ -203,7 +216,7 @@ def _upsert(
     known = {t.itop_id: t for t in session.exec(select(Ticket).where(Ticket.itop_id.in_(ids)))}
     before = {i: (t.itop_team, t.gone) for i, t in known.items()}
     agents = national.agents_before(known.values())
-    rows, seen = _changes(session, fresh, known, result)
+    rows, seen = _changes(session, fresh, known, result, contacts)
     upsert.write(session, rows)
     upsert.touch(session, seen)
     tickets = upsert.read_back(session, ids)
@@ -223,13 +236,17 @@ def _upsert(
 
 
 def _changes(
-    session: Session, fresh: list[UserRequest], known: dict[int, Ticket], result: SyncResult
+    session: Session,
+    fresh: list[UserRequest],
+    known: dict[int, Ticket],
+    result: SyncResult,
+    contacts: callers.CallerContacts,
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The rows to write (new or changed tickets) and the ids only seen again (unchanged)."""
     rows, seen = [], []
     for request in fresh:
         ticket = known.get(request.id)
-        values = ticket_values(request, ticket)
+        values = ticket_values(request, ticket, contacts.values(request, ticket))
         changed = {k for k, v in values.items() if getattr(ticket, k) != v} if ticket else set()
         if ticket is not None and not changed:
             seen.append(ticket.id)

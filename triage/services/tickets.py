@@ -106,6 +106,7 @@ def ticket_detail(
 ) -> dict:
     """The ticket shape plus its routing history and escalations."""
     data = ticket_to_dict(ticket, settings=settings, now=now)
+    data["caller_email"], data["caller_phone"] = ticket.caller_email, ticket.caller_phone
     data["history"] = [
         {
             "at": iso(d.at, settings),

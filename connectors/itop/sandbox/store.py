@@ -10,6 +10,8 @@ tickets.py and reachable as methods.
 import datetime as dt
 import json
 import threading
+import unicodedata
+import zlib
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,6 +80,9 @@ class SandboxStore:
         fields["id"] = str(fields["id"])
         if cls != TICKET:
             fields.setdefault("friendlyname", _friendly(cls, fields))
+        if cls == "Person":  # iTop's Contact has a phone, its Person a mobile phone
+            fields.setdefault("phone", "")
+            fields.setdefault("mobile_phone", "")
         self.objects[cls][int(fields["id"])] = fields
         return fields
 
@@ -182,7 +187,8 @@ class SandboxStore:
             return found[0]["id"]
         first, _, last = friendlyname.partition(" ")
         new_id = max(self.objects["Person"], default=0) + 1
-        fields = {"first_name": first, "name": last or first, "email": "", "function": ""}
+        fields = {"first_name": first, "name": last or first, "function": ""}
+        fields.update(_contact(friendlyname))
         fields.update(team_list=[], org_id=org_id)
         self.put("Person", {"id": new_id, "friendlyname": friendlyname, **fields})
         return str(new_id)
@@ -248,6 +254,17 @@ class SandboxStore:
     move_ticket = tickets.move_ticket
     delete_ticket = tickets.delete_ticket
     append_log = tickets.append_log
+
+
+def _contact(friendlyname: str) -> dict[str, str]:
+    """A made-up but stable e-mail address and desk phone for a person the sandbox creates."""
+    folded = unicodedata.normalize("NFKD", friendlyname.lower())
+    words = "".join(c if c.isalnum() else " " for c in folded if c.isascii()).split()
+    digits = f"{zlib.crc32(friendlyname.encode()) % 10**8:08d}"
+    return {
+        "email": ".".join(words) + "@ac-demo.example" if words else "",
+        "phone": "03 " + " ".join(digits[i : i + 2] for i in range(0, 8, 2)),
+    }
 
 
 def _friendly(cls: str, fields: dict[str, Any]) -> str:
