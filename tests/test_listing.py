@@ -145,7 +145,44 @@ def test_sqlite_reads_open_tickets_only_for_the_age_check_and_lists(session, set
         ({"needs_review": "true"}, ("ix_ticket_open_review", "ix_ticket_open_created")),
         ({"state": "all"}, ("ix_ticket_backlog_created",)),
     ):
-        plan = _plan(session, listing.ids_query(listing.parse_query(args), settings=settings,
-                                                now=now))
+        plan = _plan(session, listing.page_ids_statement(
+            listing.parse_query(args), session=session, settings=settings, now=now))
         assert any(index in plan for index in indexes), (args, plan)
         assert "SCAN ticket" not in plan, (args, plan)
+
+
+def _tab_count(page: str, label: str) -> int:
+    return int(page.split(f">\n    {label} <span class=\"count\">", 1)[1].split("<", 1)[0])
+
+
+def test_tab_counts_are_kept_a_few_seconds_and_cleared_by_a_change_made_here(
+    client_as, schools, session, monkeypatch
+):
+    """The tabs' counts are kept COUNTS_TTL seconds per process: a change committed by this
+    process shows at once, one made elsewhere (here: SQL outside any session) within the TTL."""
+    from triage.models import Ticket
+    from triage.services import tab_counts
+
+    client = client_as("superviseur")
+    before = _tab_count(client.get("/").get_data(as_text=True), "DRASI")
+    elsewhere = session.exec(sa.select(Ticket).where(Ticket.team == "SI2C")).scalars().first()
+    with session.get_bind().begin() as connection:  # another process's write: no event here
+        connection.execute(sa.update(Ticket).where(Ticket.id == elsewhere.id).values(team="DRASI"))
+    assert _tab_count(client.get("/").get_data(as_text=True), "DRASI") == before  # kept
+
+    monkeypatch.setattr(tab_counts, "COUNTS_TTL", 0.0)
+    tab_counts.forget()
+    assert _tab_count(client.get("/").get_data(as_text=True), "DRASI") == before + 1
+    monkeypatch.undo()
+
+    ticket = next(t for t in schools if t.team == "DRASI")  # a change made in this process
+    session.refresh(ticket)
+    ticket.team = "SI2C"
+    session.add(ticket)
+    session.commit()
+    assert _tab_count(client.get("/").get_data(as_text=True), "DRASI") == before
+    search = f"/?q={elsewhere.ref}"  # a search's counts are never kept
+    assert _tab_count(client.get(search).get_data(as_text=True), "DRASI") == 1
+    with session.get_bind().begin() as connection:
+        connection.execute(sa.update(Ticket).where(Ticket.id == elsewhere.id).values(team="SI2C"))
+    assert _tab_count(client.get(search).get_data(as_text=True), "DRASI") == 0

@@ -14,6 +14,21 @@ from triage.config import get_settings
 
 log = logging.getLogger(__name__)
 
+def sqlite_indexed_by(session: Session, statement, index: str):
+    """``statement`` (a SELECT on ``ticket``, no untrusted text in its values: they are
+    written inline) pinned to ``index`` on SQLite (``INDEXED BY``); unchanged elsewhere.
+
+    SQLite's planner, without statistics, breaks a tie between two usable indexes by their
+    order in the schema, which an ``ALTER TABLE`` may change: it can take the index of every
+    ticket where the one of open tickets reads thirty times fewer rows.
+    """
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite":
+        return statement
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return sa.text(sql.replace("FROM ticket", f"FROM ticket INDEXED BY {index}", 1))
+
+
 def _migrations_dir() -> Path:
     """The Alembic scripts: the installed ``migrations`` package, else the source checkout's."""
     source = Path(__file__).resolve().parent.parent / "migrations"

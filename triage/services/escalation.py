@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from triage.config import Settings
+from triage.db import sqlite_indexed_by
 from triage.mail import TicketFacts, build_ticket_mail
 from triage.models import (
     ROUTABLE_TEAMS,
@@ -110,11 +111,7 @@ def candidate_statement(*, session: Session, limits: Thresholds, settings: Setti
     """``candidate_query`` as run: on SQLite pinned to ix_ticket_due (``INDEXED BY``), whose
     planner, without statistics, may take an index of every ticket and read them all."""
     query = candidate_query(limits=limits, settings=settings)
-    dialect = session.get_bind().dialect
-    if dialect.name != "sqlite":
-        return query
-    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    return sa.text(sql.replace("FROM ticket", "FROM ticket INDEXED BY ix_ticket_due", 1))
+    return sqlite_indexed_by(session, query, "ix_ticket_due")
 
 
 def _candidate_ids(session: Session, limits: Thresholds, settings: Settings) -> list[int]:

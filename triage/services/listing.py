@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from triage.config import Settings
+from triage.db import sqlite_indexed_by
 from triage.models import QUEUES, Team, Ticket, fold_text, in_backlog, utcnow
 from triage.services.ages import overdue_before, settings_cutoff
 
@@ -170,6 +171,30 @@ def ids_query(query: TicketQuery, *, settings: Settings, now: dt.datetime):
     return select(Ticket.id).where(*conditions).order_by(*_order(query))
 
 
+def page_ids_statement(
+    query: TicketQuery, *, session: Session, settings: Settings, now: dt.datetime
+):
+    """The ids of one page of the listing (the keyset cursor or the offset applied), as run:
+    on SQLite pinned to the index of open tickets (or of the backlog) unless it searches."""
+    ids = ids_query(query, settings=settings, now=now)
+    if query.after:
+        ids = ids.where(_after(query.after, query.sort))
+    offset = 0 if query.after else (query.page - 1) * query.per_page
+    ids = ids.offset(offset).limit(query.per_page + 1)
+    if query.q:  # the search text is written by users: never inline (left to the planner)
+        return ids
+    return sqlite_indexed_by(session, ids, _listing_index(query))
+
+
+def _listing_index(query: TicketQuery) -> str:
+    """The partial index (models.Ticket) that reads the fewest rows for these filters."""
+    if not (query.state == "open" or query.overdue or query.soon_overdue):
+        return "ix_ticket_backlog_created"
+    if query.team in QUEUES:
+        return "ix_ticket_open_team"
+    return "ix_ticket_open_review" if query.needs_review else "ix_ticket_open_created"
+
+
 def _bounded_count(session: Session, conditions: list) -> int:
     """How many rows match, counting at most COUNT_CAP (an index-only scan on the backlog)."""
     capped = select(Ticket.id).where(*conditions).limit(COUNT_CAP).subquery()
@@ -182,24 +207,29 @@ def ticket_page(
     settings: Settings,
     query: TicketQuery,
     now: dt.datetime | None = None,
+    total: int | None = None,
 ) -> TicketPage:
-    """One page by offset (``query.page``) or by keyset (``after``); a bounded count."""
+    """One page by offset (``query.page``) or by keyset (``after``); a bounded count, unless
+    the caller knows how many tickets the listing holds (``total``: a tab's count)."""
     now = now or utcnow()
     conditions = _conditions(query, settings=settings, now=now)
-    ids = ids_query(query, settings=settings, now=now)
-    offset, after = 0, query.after
-    if after:
-        ids = ids.where(_after(after, query.sort))
-    else:
-        offset = (query.page - 1) * query.per_page
-    # the ids first (the index alone), then only these rows: an offset skips index entries
-    ids = list(session.exec(ids.offset(offset).limit(query.per_page + 1)))
-    more, ids = len(ids) > query.per_page, ids[: query.per_page]
-    rows = {t.id: t for t in session.exec(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
-    items = [rows[i] for i in ids]
+    after = query.after
+    offset = 0 if after else (query.page - 1) * query.per_page
+    # the page's ids from the index alone (an offset skips index entries, not rows), then
+    # only these rows, in one statement
+    ids = page_ids_statement(query, session=session, settings=settings, now=now)
+    if isinstance(ids, sa.TextClause):
+        ids = ids.columns(Ticket.id)
+    page = ids.subquery()
+    rows = select(Ticket).join(page, Ticket.id == page.c.id).order_by(*_order(query))
+    items = list(session.exec(rows))
+    more, items = len(items) > query.per_page, items[: query.per_page]
+    seen = offset + len(items) + int(more)  # the listing holds at least these
+    if total is not None:  # known (a tab's count, perhaps a few seconds old): never below
+        return TicketPage(items, max(total, seen), True, encode_cursor(items[-1]) if more else None)
     counted = _bounded_count(session, conditions)
     exact = counted < COUNT_CAP and not after
-    total = counted if exact else max(counted, offset + len(items) + int(more))
+    total = counted if exact else max(counted, seen)
     return TicketPage(items, total, exact, encode_cursor(items[-1]) if more else None)
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from triage.config import Settings
 from triage.models import QUEUES
 from triage.services import tickets as ticket_service
+from triage.services.tab_counts import tab_counts
 
 
 def queue_changes(
@@ -19,9 +20,7 @@ def queue_changes(
 ) -> dict:
     """For an open queue page: how many tickets of its listing arrived since (ids above
     ``after_id``), and every tab's open count now."""
-    counts = ticket_service.queue_counts(session=session, settings=settings)
-    counts["ALL"] = sum(counts.get(queue, 0) for queue in QUEUES)
-    counts["SOON"] = ticket_service.soon_overdue_count(session=session, settings=settings)
+    counts = tab_counts(session=session, settings=settings)
     new = ticket_service.count_matching(
         session=session, settings=settings, query=query, now=now, after_id=after_id
     )
@@ -31,7 +30,7 @@ def queue_changes(
 def backlog_signature(*, session: Session, settings: Settings) -> str:
     """A short text that changes when the backlog does (open counts per queue, newest
     ticket, overdue count): the dashboard offers a refresh when it differs."""
-    counts = ticket_service.queue_counts(session=session, settings=settings)
+    counts = tab_counts(session=session, settings=settings)
     overdue = ticket_service.count_matching(
         session=session,
         settings=settings,

@@ -9,13 +9,14 @@ from flask_login import current_user
 from triage.auth import client_ip, sign_in, sign_out
 from triage.config import get_settings
 from triage.db import get_session
-from triage.models import QUEUES, TEAMS, Team, utcnow
+from triage.models import TEAMS, Team, utcnow
 from triage.services import desk
 from triage.services import tickets as ticket_service
 from triage.services.completeness import completeness
 from triage.services.completeness_request import request_of
 from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import explanation_of
+from triage.services.tab_counts import ALL_TAB, SOON_TAB, tab_counts
 from triage.services.teams import UnknownTeam
 from triage.services.throttle import LoginThrottled
 from triage.services.users import authenticate
@@ -24,14 +25,13 @@ from triage.web.labels import query_error
 
 log = logging.getLogger(__name__)
 
-SOON_TAB = "SOON"  # every queue's open tickets between the warning and the escalation age
 TABS = (
     (Team.SI2C, "SI2C"),
     (Team.DRASI, "DRASI"),
     (Team.NATIONAL, "National"),
     (ticket_service.TRIAGE_TAB, "À trier"),
     (SOON_TAB, "Bientôt en retard"),
-    ("ALL", "Toutes"),
+    (ALL_TAB, "Toutes"),
 )
 
 
@@ -99,16 +99,7 @@ def logout():
 def _default_tab() -> str:
     team = current_user.team
     # supervisors and admins have no queue of their own: every open ticket, oldest first
-    return team if team in TEAMS else "ALL"
-
-
-def _counts(session_db, settings, q: str = "") -> dict[str, int]:
-    """Open tickets per tab (found by the search, if any); "Toutes" is every queue together."""
-    counts = ticket_service.queue_counts(session=session_db, settings=settings, q=q)
-    counts["ALL"] = sum(counts.get(queue, 0) for queue in QUEUES)
-    counts[SOON_TAB] = ticket_service.soon_overdue_count(session=session_db, settings=settings,
-                                                         q=q)
-    return counts
+    return team if team in TEAMS else ALL_TAB
 
 
 def _live_url(tab: str, after: int) -> str:
@@ -116,6 +107,11 @@ def _live_url(tab: str, after: int) -> str:
     that a ticket arriving meanwhile is announced rather than missed), with its filters."""
     keep = {k: v for k, v in request.args.items() if k not in ("page", "team")}
     return url_for("web.live_queue", **keep, team=tab, after=after)
+
+
+def _tab_only(query: ticket_service.TicketQuery) -> bool:
+    """Whether the listing is a tab's open tickets, its count already known (``tab_counts``)."""
+    return query.state == "open" and not (query.overdue or query.needs_review or query.after)
 
 
 @bp.get("/")
@@ -135,9 +131,11 @@ def queue():
     settings = get_settings()
     session_db = get_session()
     newest = ticket_service.last_ticket_id(session=session_db)
+    counts = tab_counts(session=session_db, settings=settings, q=query.q)
     try:
         page = ticket_service.ticket_page(
-            session=session_db, settings=settings, query=query, now=now
+            session=session_db, settings=settings, query=query, now=now,
+            total=counts.get(tab) if _tab_only(query) else None,
         )
     except ticket_service.InvalidQuery as exc:
         abort(400, query_error(exc))
@@ -152,7 +150,7 @@ def queue():
         tab=tab,
         tabs=TABS,
         pages=pages,
-        counts=_counts(session_db, settings, query.q),
+        counts=counts,
         teams=TEAMS,
         can_bulk=current_user.role in ("agent", "supervisor", "admin"),
         live_url=_live_url(tab, newest),

@@ -1,0 +1,67 @@
+"""The queue tabs' counts (open tickets per queue, "À trier", "bientôt en retard", all),
+shared by the queue page, its live updates and the dashboard's refresh signal.
+
+Counting 30,000 open tickets costs more than the rest of a queue page together, and every
+page and every live poll (each open page, every few seconds) asks for the same figures. So
+the counts without a search are kept ``COUNTS_TTL`` seconds per process: a change made in
+this process (a requalification, a take, a sync page) clears them at its commit; one made
+by another process shows within ``COUNTS_TTL`` seconds. Counts of a search are never kept.
+"""
+
+import threading
+import time
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from triage.config import Settings
+from triage.models import QUEUES
+from triage.services.listing import queue_counts, soon_overdue_count
+
+ALL_TAB = "ALL"
+SOON_TAB = "SOON"
+COUNTS_TTL = 3.0  # seconds: counts another process changed may show this late
+
+_cache: dict[tuple[str, str], tuple[float, dict[str, int]]] = {}
+_lock = threading.Lock()
+
+
+def tab_counts(*, session: Session, settings: Settings, q: str = "") -> dict[str, int]:
+    """Open tickets per tab (those the search ``q`` finds, if any): every queue, "À trier"
+    (``TRIAGE``), ``SOON`` and ``ALL`` (every queue together)."""
+    key = (str(session.get_bind().url), settings.itop_service)
+    if not q:
+        with _lock:
+            kept = _cache.get(key)
+        if kept and kept[0] > time.monotonic():
+            return dict(kept[1])
+    counts = queue_counts(session=session, settings=settings, q=q)
+    counts[ALL_TAB] = sum(counts.get(queue, 0) for queue in QUEUES)
+    counts[SOON_TAB] = soon_overdue_count(session=session, settings=settings, q=q)
+    if not q:
+        with _lock:
+            _cache[key] = (time.monotonic() + COUNTS_TTL, dict(counts))
+    return counts
+
+
+def forget() -> None:
+    """Drop the kept counts (a change was committed in this process)."""
+    with _lock:
+        _cache.clear()
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _wrote_objects(session, _flush_context) -> None:
+    session.info["triage_wrote"] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
+def _wrote_rows(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["triage_wrote"] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _committed(session) -> None:
+    if session.info.pop("triage_wrote", False):
+        forget()
