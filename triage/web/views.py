@@ -139,11 +139,12 @@ def queue():
         )
     except ticket_service.InvalidQuery as exc:
         abort(400, query_error(exc))
-    items = [(t, ticket_service.ticket_to_dict(t, settings=settings, now=now)) for t in page.items]
+    items = [(t, ticket_service.queue_row(t, settings=settings, now=now)) for t in page.items]
     pages = max(1, -(-page.total // query.per_page))
     return render_template(
         "queue.html",
         items=items,
+        ticket_path=url_for("web.ticket", ref="~").removesuffix("~"),  # one url_for per page
         total=page.total,
         total_exact=page.total_exact,
         query=query,
