@@ -23,7 +23,7 @@ def test_scale_bench_smoke(tmp_path, router_models):
         sys.executable, str(ROOT / "bench" / "scale_bench.py"), "--tickets", "300",
         "--database-url", url, "--model-dir", str(router_models), "--samples", "2",
         "--min-samples", "2", "--warmup", "1", "--load-seconds", "1", "--starve-seconds", "0.5",
-        "--dashboards", "2", "--due", "20",
+        "--dashboards", "2", "--due", "20", "--load-rounds", "1",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
