@@ -8,11 +8,12 @@ from flask import Flask
 from triage import config, config_values
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, serve: bool = True) -> Flask:
     """Build the Flask app: defaults, instance/config.py, TRIAGE_* variables, test dict.
 
     No side effect: nothing is written (the secret key is created by ``triage init-db``),
-    logging is left to the process (the ``triage`` command, gunicorn).
+    logging is left to the process (the ``triage`` command, gunicorn). ``serve=False``:
+    the commands' app (``create_command_app``), without the pages and the API.
     """
     instance_path = config.instance_path_from_env()
     if test_config and test_config.get("INSTANCE_PATH"):
@@ -27,12 +28,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_values.read_secret_key(instance_path)
 
-    from triage import api, auth, cli, db, web
+    from triage import cli, db
 
     config.init_app(app)
     db.init_app(app)
-    auth.init_app(app)
-    api.init_app(app)
-    web.init_app(app)
+    if serve:
+        from triage import api, auth, web
+
+        auth.init_app(app)
+        api.init_app(app)
+        web.init_app(app)
     cli.init_app(app)
     return app
+
+
+def create_command_app() -> Flask:
+    """The app of the ``triage`` commands: settings, database and commands, no pages and no
+    API (their imports, templates and schemas cost half a second before any command runs).
+    A command that serves (``triage demo``) builds the whole app itself."""
+    return create_app(serve=False)

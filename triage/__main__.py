@@ -1,6 +1,6 @@
 """The ``triage`` console script (and ``python -m triage``): the group running the commands.
 
-It builds the app with ``create_app`` for each command, and adds to the commands of
+It builds the commands' app (``create_command_app``: no pages, no API) for each command, and adds to the commands of
 ``triage.cli`` those that installed packages register under the ``triage.commands`` entry
 point group (``triage demo``, from the ``triage_demo`` package).
 """
@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 import click
 from flask.cli import ScriptInfo
 
-from triage import create_app
+from triage import create_command_app
 from triage.cli import COMMANDS, TriageGroup, configure_logging
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ PLUGIN_GROUP = "triage.commands"
 def main(ctx: click.Context) -> None:
     """triage: support-ticket triage for the Op@le assistance desk."""
     configure_logging()  # this process's logging: the app factory sets up none
-    # with_appcontext builds the app from this ScriptInfo (settings from TRIAGE_* variables)
-    ctx.obj = ScriptInfo(create_app=create_app, set_debug_flag=False)
+    # with_appcontext builds the commands' app (settings from TRIAGE_* variables, no pages)
+    ctx.obj = ScriptInfo(create_app=create_command_app, set_debug_flag=False)
 
 
 def plugin_commands() -> list[click.Command]:

@@ -35,10 +35,10 @@ def demo_command(host: str, port: int, tickets: int, no_scheduler: bool) -> None
             raise
         raise click.ClickException(MISSING_EXTRA) from exc
 
-    run_demo(
-        app=current_app._get_current_object(),
-        host=host,
-        port=port,
-        tickets=tickets,
-        scheduler=not no_scheduler,
-    )
+    app = current_app._get_current_object()
+    if "web" not in app.blueprints:  # the commands' app serves nothing: the whole one
+        from triage import create_app
+
+        app = create_app(dict(app.config))
+    with app.app_context():
+        run_demo(app=app, host=host, port=port, tickets=tickets, scheduler=not no_scheduler)
