@@ -1,8 +1,8 @@
 """The ``triage`` console script (and ``python -m triage``): the group running the commands.
 
-It builds the commands' app (``create_command_app``: no pages, no API) for each command, and adds to the commands of
-``triage.cli`` those that installed packages register under the ``triage.commands`` entry
-point group (``triage demo``, from the ``triage_demo`` package).
+It builds the commands' app (``create_command_app``: no pages, no API) for each command,
+and adds to the commands of ``triage.cli`` those that installed packages register under the
+``triage.commands`` entry point group (``triage demo``, from the ``triage_demo`` package).
 """
 
 import logging

@@ -208,9 +208,14 @@ def ticket_page(
     query: TicketQuery,
     now: dt.datetime | None = None,
     total: int | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> TicketPage:
     """One page by offset (``query.page``) or by keyset (``after``); a bounded count, unless
-    the caller knows how many tickets the listing holds (``total``: a tab's count)."""
+    the caller knows how many tickets the listing holds (``total``: a tab's count).
+
+    ``columns``: the items are rows of only these columns (read as ``row.ref``...), not ORM
+    objects: a page that shows a few fields of each ticket builds no object it would not use.
+    """
     now = now or utcnow()
     conditions = _conditions(query, settings=settings, now=now)
     after = query.after
@@ -221,8 +226,9 @@ def ticket_page(
     if isinstance(ids, sa.TextClause):
         ids = ids.columns(Ticket.id)
     page = ids.subquery()
-    rows = select(Ticket).join(page, Ticket.id == page.c.id).order_by(*_order(query))
-    items = list(session.exec(rows))
+    read = [getattr(Ticket, name) for name in columns] if columns else [Ticket]
+    rows = select(*read).join(page, Ticket.id == page.c.id).order_by(*_order(query))
+    items = list(session.execute(rows)) if columns else list(session.exec(rows))
     more, items = len(items) > query.per_page, items[: query.per_page]
     seen = offset + len(items) + int(more)  # the listing holds at least these
     if total is not None:  # known (a tab's count, perhaps a few seconds old): never below

@@ -83,6 +83,14 @@ def ticket_to_dict(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> d
     }
 
 
+# the columns a queue row reads (``ticket_page(columns=...)``): id and created_at for the cursor
+QUEUE_COLUMNS = (
+    "id", "ref", "itop_id", "title", "requalify_suggested", "needs_review", "organization",
+    "team", "team_source", "confidence", "status", "agent", "escalated_at", "created_at",
+    "is_open", "gone",
+)
+
+
 def queue_row(ticket: Ticket, *, settings: Settings, now: dt.datetime) -> dict[str, Any]:
     """What a queue row shows besides the ticket's columns: its age in days and, open and not
     escalated, when it will be (the part of ``ticket_to_dict`` a row needs)."""

@@ -136,6 +136,7 @@ def queue():
         page = ticket_service.ticket_page(
             session=session_db, settings=settings, query=query, now=now,
             total=counts.get(tab) if _tab_only(query) else None,
+            columns=ticket_service.QUEUE_COLUMNS,
         )
     except ticket_service.InvalidQuery as exc:
         abort(400, query_error(exc))
