@@ -159,8 +159,7 @@ def _sync(
 def ticket_values(
     request: UserRequest, known: Ticket | None = None, contact: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The Ticket columns of one iTop UserRequest (strings cut to the column sizes), with
-    the caller's ``contact`` columns when given."""
+    """The Ticket columns of a UserRequest (strings cut to size), ``contact``'s if given."""
     # HTML parsing is the costly part: reuse the stored text when the HTML did not change
     same = known is not None and known.description_html == request.description_html
     created = request.start_date or utcnow()

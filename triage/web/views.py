@@ -114,19 +114,24 @@ def _tab_only(query: ticket_service.TicketQuery) -> bool:
     return query.state == "open" and not (query.overdue or query.needs_review or query.after)
 
 
-@bp.get("/")
-def queue():
-    """The triage queue: one tab per team, "À trier", search, overdue filter, pages."""
+def _queue_query() -> tuple[str, ticket_service.TicketQuery]:
+    """The tab asked for (the user's queue by default) and the listing it shows."""
     args = request.args.to_dict()
     tab = (args.get("team") or _default_tab()).upper()
-    args["team"] = "" if tab in ("ALL", SOON_TAB) else tab
+    args["team"] = "" if tab in (ALL_TAB, SOON_TAB) else tab
     if tab == SOON_TAB:
         args["soon_overdue"] = "true"
     args.setdefault("per_page", "25")
     try:
-        query = ticket_service.parse_query(args, allow_triage_tab=True)
+        return tab, ticket_service.parse_query(args, allow_triage_tab=True)
     except ticket_service.InvalidQuery as exc:
         abort(400, query_error(exc))  # the API keeps its English message; the page is French
+
+
+@bp.get("/")
+def queue():
+    """The triage queue: one tab per team, "À trier", search, overdue filter, pages."""
+    tab, query = _queue_query()
     now = utcnow()
     settings = get_settings()
     session_db = get_session()
