@@ -136,8 +136,7 @@ def test_sqlite_reads_open_tickets_only_for_the_age_check_and_lists(session, set
     now = utcnow()
     limits = escalation.thresholds(now=now, settings=settings)
     statement = escalation.candidate_statement(session=session, limits=limits, settings=settings)
-    plan = "\n".join(str(row[-1]) for row in session.execute(
-        sa.text(f"EXPLAIN QUERY PLAN {statement.text}")))
+    plan = _plan(session, statement)
     assert "USING INDEX ix_ticket_due" in plan, plan  # the open tickets not escalated yet
     for args, indexes in (
         ({}, ("ix_ticket_open_created",)),

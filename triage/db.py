@@ -26,7 +26,8 @@ def sqlite_indexed_by(session: Session, statement, index: str):
     if dialect.name != "sqlite":
         return statement
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    return sa.text(sql.replace("FROM ticket", f"FROM ticket INDEXED BY {index}", 1))
+    pinned = sa.text(sql.replace("FROM ticket", f"FROM ticket INDEXED BY {index}", 1))
+    return pinned.columns(*statement.selected_columns)
 
 
 def _migrations_dir() -> Path:

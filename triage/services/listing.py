@@ -179,11 +179,15 @@ def page_ids_statement(
     ids = ids_query(query, settings=settings, now=now)
     if query.after:
         ids = ids.where(_after(query.after, query.sort))
-    offset = 0 if query.after else (query.page - 1) * query.per_page
-    ids = ids.offset(offset).limit(query.per_page + 1)
+    ids = ids.offset(_offset(query)).limit(query.per_page + 1)
     if query.q:  # the search text is written by users: never inline (left to the planner)
         return ids
     return sqlite_indexed_by(session, ids, _listing_index(query))
+
+
+def _offset(query: TicketQuery) -> int:
+    """Rows skipped before the page: none after a keyset cursor."""
+    return 0 if query.after else (query.page - 1) * query.per_page
 
 
 def _listing_index(query: TicketQuery) -> str:
@@ -217,24 +221,18 @@ def ticket_page(
     objects: a page that shows a few fields of each ticket builds no object it would not use.
     """
     now = now or utcnow()
-    conditions = _conditions(query, settings=settings, now=now)
-    after = query.after
-    offset = 0 if after else (query.page - 1) * query.per_page
     # the page's ids from the index alone (an offset skips index entries, not rows), then
     # only these rows, in one statement
-    ids = page_ids_statement(query, session=session, settings=settings, now=now)
-    if isinstance(ids, sa.TextClause):
-        ids = ids.columns(Ticket.id)
-    page = ids.subquery()
+    page = page_ids_statement(query, session=session, settings=settings, now=now).subquery()
     read = [getattr(Ticket, name) for name in columns] if columns else [Ticket]
     rows = select(*read).join(page, Ticket.id == page.c.id).order_by(*_order(query))
     items = list(session.execute(rows)) if columns else list(session.exec(rows))
     more, items = len(items) > query.per_page, items[: query.per_page]
-    seen = offset + len(items) + int(more)  # the listing holds at least these
+    seen = _offset(query) + len(items) + int(more)  # the listing holds at least these
     if total is not None:  # known (a tab's count, perhaps a few seconds old): never below
         return TicketPage(items, max(total, seen), True, encode_cursor(items[-1]) if more else None)
-    counted = _bounded_count(session, conditions)
-    exact = counted < COUNT_CAP and not after
+    counted = _bounded_count(session, _conditions(query, settings=settings, now=now))
+    exact = counted < COUNT_CAP and not query.after
     total = counted if exact else max(counted, seen)
     return TicketPage(items, total, exact, encode_cursor(items[-1]) if more else None)
 

@@ -8,6 +8,7 @@ this process (a requalification, a take, a sync page) clears them at its commit;
 by another process shows within ``COUNTS_TTL`` seconds. Counts of a search are never kept.
 """
 
+import datetime as dt
 import threading
 import time
 
@@ -16,7 +17,13 @@ from sqlmodel import Session
 
 from triage.config import Settings
 from triage.models import QUEUES
-from triage.services.listing import queue_counts, soon_overdue_count
+from triage.services.listing import (
+    TicketPage,
+    TicketQuery,
+    queue_counts,
+    soon_overdue_count,
+    ticket_page,
+)
 
 ALL_TAB = "ALL"
 SOON_TAB = "SOON"
@@ -42,6 +49,25 @@ def tab_counts(*, session: Session, settings: Settings, q: str = "") -> dict[str
         with _lock:
             _cache[key] = (time.monotonic() + COUNTS_TTL, dict(counts))
     return counts
+
+
+def tab_page(
+    *,
+    session: Session,
+    settings: Settings,
+    tab: str,
+    query: TicketQuery,
+    now: dt.datetime,
+    columns: tuple[str, ...] | None = None,
+) -> tuple[TicketPage, dict[str, int]]:
+    """One page of a queue tab (``query``: its listing) and every tab's counts. When the
+    listing is the tab itself (open tickets, no other filter) its count is the page's total:
+    the listing is not counted a second time."""
+    counts = tab_counts(session=session, settings=settings, q=query.q)
+    whole_tab = query.state == "open" and not (query.overdue or query.needs_review or query.after)
+    page = ticket_page(session=session, settings=settings, query=query, now=now,
+                       total=counts.get(tab) if whole_tab else None, columns=columns)
+    return page, counts
 
 
 def forget() -> None:

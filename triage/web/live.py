@@ -8,20 +8,21 @@ from triage.db import get_session
 from triage.models import utcnow
 from triage.services import live
 from triage.services import tickets as ticket_service
+from triage.services.tab_counts import ALL_TAB, SOON_TAB
 from triage.web.blueprint import bp
 from triage.web.labels import plural
 
 LIVE_SECONDS = 15  # how often an open queue or dashboard asks what changed
 
 
-def queue_args(args) -> dict:
-    """The queue page's listing parameters from its tab (as the page reads them)."""
+def queue_args(args, default_tab: str = ALL_TAB) -> tuple[str, dict]:
+    """The queue page's tab and its listing parameters (the page and its live poll alike)."""
     values = args.to_dict()
-    tab = (values.get("team") or "ALL").upper()
-    values["team"] = "" if tab in ("ALL", "SOON") else tab
-    if tab == "SOON":
+    tab = (values.get("team") or default_tab).upper()
+    values["team"] = "" if tab in (ALL_TAB, SOON_TAB) else tab
+    if tab == SOON_TAB:
         values["soon_overdue"] = "true"
-    return values
+    return tab, values
 
 
 @bp.app_context_processor
@@ -34,7 +35,7 @@ def _live_every() -> dict:
 def live_queue():
     """How many tickets arrived in this tab's listing since the page's newest, tab counts."""
     try:
-        query = ticket_service.parse_query(queue_args(request.args), allow_triage_tab=True)
+        query = ticket_service.parse_query(queue_args(request.args)[1], allow_triage_tab=True)
     except ticket_service.InvalidQuery:
         abort(400, "Paramètre invalide.")
     after = request.args.get("after", type=int) or 0

@@ -16,12 +16,13 @@ from triage.services.completeness import completeness
 from triage.services.completeness_request import request_of
 from triage.services.requalify import can_requalify, requalify
 from triage.services.routing import explanation_of
-from triage.services.tab_counts import ALL_TAB, SOON_TAB, tab_counts
+from triage.services.tab_counts import ALL_TAB, SOON_TAB, tab_page
 from triage.services.teams import UnknownTeam
 from triage.services.throttle import LoginThrottled
 from triage.services.users import authenticate
 from triage.web.blueprint import bp
 from triage.web.labels import query_error
+from triage.web.live import queue_args
 
 log = logging.getLogger(__name__)
 
@@ -109,18 +110,9 @@ def _live_url(tab: str, after: int) -> str:
     return url_for("web.live_queue", **keep, team=tab, after=after)
 
 
-def _tab_only(query: ticket_service.TicketQuery) -> bool:
-    """Whether the listing is a tab's open tickets, its count already known (``tab_counts``)."""
-    return query.state == "open" and not (query.overdue or query.needs_review or query.after)
-
-
 def _queue_query() -> tuple[str, ticket_service.TicketQuery]:
     """The tab asked for (the user's queue by default) and the listing it shows."""
-    args = request.args.to_dict()
-    tab = (args.get("team") or _default_tab()).upper()
-    args["team"] = "" if tab in (ALL_TAB, SOON_TAB) else tab
-    if tab == SOON_TAB:
-        args["soon_overdue"] = "true"
+    tab, args = queue_args(request.args, default_tab=_default_tab())
     args.setdefault("per_page", "25")
     try:
         return tab, ticket_service.parse_query(args, allow_triage_tab=True)
@@ -136,11 +128,9 @@ def queue():
     settings = get_settings()
     session_db = get_session()
     newest = ticket_service.last_ticket_id(session=session_db)
-    counts = tab_counts(session=session_db, settings=settings, q=query.q)
     try:
-        page = ticket_service.ticket_page(
-            session=session_db, settings=settings, query=query, now=now,
-            total=counts.get(tab) if _tab_only(query) else None,
+        page, counts = tab_page(
+            session=session_db, settings=settings, tab=tab, query=query, now=now,
             columns=ticket_service.QUEUE_COLUMNS,
         )
     except ticket_service.InvalidQuery as exc:
