@@ -4,8 +4,8 @@ The national level calls the school back: the escalation e-mail gives the caller
 phone. They live on the caller's Person, not on the UserRequest, so a sync reads them with one
 ``id IN (...)`` request per page, for the callers of open tickets it has not read yet in that
 run (a closed backlog costs nothing). A Person that iTop refuses to give (a REST profile
-without the right, a data model without those attributes) leaves the contacts as they were,
-never the sync failed.
+without the right, a data model without those attributes) leaves the contacts as they were
+and never fails the sync.
 """
 
 import logging
@@ -31,9 +31,7 @@ class CallerContacts:
         if not missing or self.refused:
             return
         try:
-            found = self.client.get_by_ids(
-                "Person", missing, output_fields=list(CONTACT_FIELDS), batch=len(missing)
-            )
+            found = self.client.get_by_ids("Person", missing, output_fields=list(CONTACT_FIELDS))
         except ItopRemoteError as exc:
             self.refused = True
             log.warning("iTop gives no callers' contacts (kept as they were): %s", exc)
