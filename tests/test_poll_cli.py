@@ -1,6 +1,7 @@
 """``triage poll``: counts when iTop answers; a clear failure, and nothing lost, when not."""
 
 import datetime as dt
+import re
 
 import pytest
 from sqlmodel import func, select
@@ -27,6 +28,21 @@ def test_poll_prints_the_counts(itop_sandbox, itop_app, runner):
     result = runner.invoke(args=["poll"])
     assert result.exit_code == 0, result.output
     assert "Lus 10, créés 10, mis à jour 0" in result.output
+
+
+def test_poll_says_how_long_it_waited_for_itop(itop_sandbox, itop_app, runner):
+    # a slow iTop: its delay is counted as iTop's answer time, not as triage's own work
+    itop_sandbox.faults.add("delay", count=1, delay=0.4, operation="core/get")
+    calls = itop_sandbox.requests
+    result = runner.invoke(args=["poll"])
+    assert result.exit_code == 0, result.output
+    made = itop_sandbox.requests - calls
+    said = r"Durée ([\d.]+) s, dont ([\d.]+) s d'attente des réponses d'iTop \((\d+) appel"
+    found = re.search(said, result.output)
+    assert found, result.output
+    total, waited, reported = float(found[1]), float(found[2]), int(found[3])
+    assert reported == made and made >= 2  # list_operations, then the page(s)
+    assert 0.4 <= waited <= total
 
 
 FAULTS = {

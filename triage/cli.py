@@ -110,7 +110,9 @@ def poll_command() -> None:
     watermark = result.watermark.isoformat() if result.watermark else "-"
     click.echo(
         f"Lus {result.fetched}, créés {result.created}, mis à jour {result.updated} "
-        f"({result.pages} page(s)) ; dernière modification vue {watermark}."
+        f"({result.pages} page(s)) ; dernière modification vue {watermark}. "
+        f"Durée {result.seconds:.1f} s, dont {result.itop_seconds:.1f} s d'attente des "
+        f"réponses d'iTop ({result.itop_calls} appel(s))."
     )
 
 

@@ -59,6 +59,8 @@ def poll_job(*, session, settings: Settings) -> Any:
         "created": result.created,
         "updated": result.updated,
         "left": result.left + result.deleted,
+        "seconds": round(result.seconds, 2),
+        "itop_seconds": round(result.itop_seconds, 2),
     }
 
 

@@ -10,6 +10,7 @@ import email.utils
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,6 +69,10 @@ class ItopClient:
         self.timeout = timeout
         self._auth = {} if token else {"auth_user": user or "", "auth_pwd": password or ""}
         self.server_date: dt.datetime | None = None
+        # how long this client waited for iTop's answers (the request sent, the body read,
+        # retries included), and how many POSTs it made: what a sync owes to iTop, not to us
+        self.answer_seconds = 0.0
+        self.calls = 0
         headers = {"Auth-Token": token} if token else {}
         self.session = http_session(verify, headers, read_retry(retries, backoff))
         # A write is retried only when it surely did not reach iTop (no connection): one
@@ -103,6 +108,7 @@ class ItopClient:
         """POST the form and return the decoded JSON object."""
         data = {"version": self.version, "json_data": json.dumps(payload), **self._auth}
         http = self.write_session if write else self.session
+        started = time.perf_counter()
         try:
             response = http.post(self.endpoint, data=data, timeout=self.timeout)
         except requests.exceptions.RequestException as exc:
@@ -112,6 +118,9 @@ class ItopClient:
                     f"({self._describe(exc)}): it may have been applied"
                 ) from exc
             raise ItopUnreachable(self._describe(exc)) from exc
+        finally:
+            self.answer_seconds += time.perf_counter() - started
+            self.calls += 1
         if response.status_code >= 500:
             raise ItopUnreachable(f"iTop answered HTTP {response.status_code}")
         if response.status_code != 200:
