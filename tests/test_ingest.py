@@ -169,16 +169,21 @@ def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
     store.bulk_load(synthetic_tickets(450, now=store.now(), seed=4))
     writes = []
 
-    def spy(_conn, _cursor, statement, _parameters, _context, executemany):
+    def spy(_conn, _cursor, statement, parameters, _context, _executemany):
         if statement.lstrip().upper().startswith(("INSERT INTO TICKET ", "UPDATE TICKET SET")):
-            writes.append((statement.split("(")[0].split(" SET")[0].strip(), executemany))
+            # a list of parameter sets is a DBAPI executemany: one statement per row; else
+            # one statement, holding as many rows as its VALUES has groups
+            per_row = isinstance(parameters, list)
+            rows = len(parameters) if per_row else statement.count("), (") + 1
+            writes.append((statement.split("(")[0].split(" SET")[0].strip(), per_row, rows))
 
     engine = session.get_bind()
     sa_event.listen(engine, "before_cursor_execute", spy)
     try:
         first = poll(itop_app, session)
         inserts = [w for w in writes if w[0].upper().startswith("INSERT")]
-        assert len(inserts) == first.pages and not any(many for _, many in inserts)
+        assert len(inserts) == first.pages and not any(per_row for _, per_row, _ in inserts)
+        assert sum(rows for *_, rows in inserts) == first.created  # a page's rows in one
         store.set_clock(advance=dt.timedelta(minutes=10))
         for ticket_id in list(op_ale_ids(itop_sandbox))[:120]:
             store.update_ticket(ticket_id, title=f"Titre corrigé {ticket_id}")

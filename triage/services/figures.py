@@ -55,9 +55,25 @@ def _store(session: Session, key: str, value: dict, now: dt.datetime) -> None:
         session.rollback()
 
 
+_INVALIDATED = "triage.closed_counts_invalidated"
+
+
 def invalidate(*, session: Session) -> None:
-    """The closed tickets changed: the stored counts go, in the caller's transaction."""
+    """The closed tickets changed: the stored counts go, in the caller's transaction (once
+    per transaction: a sync page closing 500 tickets sends one DELETE, not 500)."""
+    if session.info.get(_INVALIDATED):
+        return
     session.execute(sa.delete(DashboardFigure).where(DashboardFigure.key.like(f"{CLOSED}:%")))
+    session.info[_INVALIDATED] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _transaction_ended(session: sa.orm.Session, transaction) -> None:
+    """A transaction (or a savepoint, which may have rolled the DELETE back) ended: the next
+    change deletes the counts again (a reader may have stored them meanwhile). A flush's
+    own inner transaction is not one: it ends with every flush."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_INVALIDATED, None)
 
 
 def closed_counts(*, session: Session, service: str) -> dict[str, int]:

@@ -13,6 +13,7 @@ rolls back its current page, records the error and keeps the watermark.
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,9 @@ class SyncResult:
     deleted: int = 0  # gone from iTop
     back: int = 0  # back in the service after leaving it
     watermark: dt.datetime | None = None
+    seconds: float = 0.0  # the whole poll
+    itop_seconds: float = 0.0  # of which waiting for iTop's answers
+    itop_calls: int = 0
 
 
 def run_poll(
@@ -71,9 +75,14 @@ def run_poll(
     state.last_run_at = utcnow()
     session.commit()
     own_client = client is None
+    started = time.perf_counter()
     try:
         client = client or client_from_settings(settings)
+        waited, calls = client.answer_seconds, client.calls
         result = _sync(session=session, settings=settings, client=client, state=state)
+        result.itop_seconds = client.answer_seconds - waited
+        result.itop_calls = client.calls - calls
+        result.seconds = time.perf_counter() - started
     except Exception as exc:
         session.rollback()
         _record_failure(session, exc)
@@ -83,7 +92,7 @@ def run_poll(
             client.close()
     log.info(
         "iTop sync: fetched %d, created %d, updated %d in %d page(s), %d left, %d deleted, "
-        "watermark %s",
+        "watermark %s; %.2f s, of which %.2f s waiting for iTop (%d calls)",
         result.fetched,
         result.created,
         result.updated,
@@ -91,6 +100,9 @@ def run_poll(
         result.left,
         result.deleted,
         result.watermark,
+        result.seconds,
+        result.itop_seconds,
+        result.itop_calls,
     )
     return result
 
@@ -227,8 +239,11 @@ def _upsert(
         if gone:  # seen again in the service's window: tracked again
             departures.came_back(session=session, ticket=ticket)
             result.back += 1
-        if ticket.itop_id not in known or ticket.itop_team != team:
-            _follow_itop_team(session=session, settings=settings, ticket=ticket, to_route=to_route)
+        new = ticket.itop_id not in known
+        if new or ticket.itop_team != team:
+            _follow_itop_team(
+                session=session, settings=settings, ticket=ticket, to_route=to_route, new=new
+            )
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
     national.record_handoffs(session=session, tickets=tickets, before=agents)
     completeness_request.ask_missing(session=session, settings=settings, tickets=created)
@@ -258,11 +273,12 @@ def _changes(
 
 
 def _follow_itop_team(
-    *, session: Session, settings: Settings, ticket: Ticket, to_route: list[Ticket]
+    *, session: Session, settings: Settings, ticket: Ticket, to_route: list[Ticket], new: bool
 ) -> None:
     """A team set or changed in iTop becomes the ticket's team; no team: queued for the router.
 
-    A change made in iTop wins over triage's decisions still waiting to be written there.
+    A change made in iTop wins over triage's decisions still waiting to be written there (a
+    ticket just created has none).
     """
     queue = settings.queue_of_itop_team(ticket.itop_team)
     if queue is None:
@@ -271,11 +287,12 @@ def _follow_itop_team(
         return
     if queue == ticket.team:
         return  # already there: typically our own write-back coming back from iTop
-    writeback.supersede_pending(
-        session=session,
-        ticket=ticket,
-        detail=f"équipe changée dans iTop ({ticket.itop_team}) avant l'écriture de triage",
-    )
+    if not new:
+        writeback.supersede_pending(
+            session=session,
+            ticket=ticket,
+            detail=f"équipe changée dans iTop ({ticket.itop_team}) avant l'écriture de triage",
+        )
     set_team(
         session=session,
         ticket=ticket,
