@@ -1,6 +1,7 @@
 """Incremental sync from the iTop sandbox, through real HTTP (``run_poll``)."""
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -172,9 +173,16 @@ def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
     def spy(_conn, _cursor, statement, parameters, _context, _executemany):
         if statement.lstrip().upper().startswith(("INSERT INTO TICKET ", "UPDATE TICKET SET")):
             # a list of parameter sets is a DBAPI executemany: one statement per row; else
-            # one statement, holding as many rows as its VALUES has groups
+            # one statement, holding as many rows as its VALUES has groups (SQLite) or as
+            # its JSON parameter holds (PostgreSQL)
             per_row = isinstance(parameters, list)
-            rows = len(parameters) if per_row else statement.count("), (") + 1
+            if per_row:
+                rows = len(parameters)
+            elif "json_populate_recordset" in statement:
+                [document] = [v for v in parameters.values() if str(v).startswith("[")]
+                rows = len(json.loads(document))
+            else:
+                rows = statement.count("), (") + 1
             writes.append((statement.split("(")[0].split(" SET")[0].strip(), per_row, rows))
 
     engine = session.get_bind()
