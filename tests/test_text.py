@@ -120,3 +120,28 @@ def test_an_explanation_never_reads_a_person_name():
     surface = _surface("Mandat rejeté", "Bonjour,\nle mandat est rejeté.\nMerci\nSandrine Kerbrat")
     assert "Sandrine" not in surface and "Kerbrat" not in surface
     assert "mandat" in surface
+
+
+def _fold_by_definition(text: str) -> str:
+    """Search folding as it is defined: NFKD, every combining mark dropped one by one."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.replace("œ", "oe").replace("æ", "ae").split())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Élève : ŒUVRE sociale, cæcum, déjà réglé",
+        "Ça coûte 12 € — “facture” n° 3 ; ﬁchier ½",
+        "Ελληνικά ά έ ή, Tiếng Việt, हिन्दी, עִבְרִית, العَرَبِيَّة",
+        "emoji 👍🏽 et\tespaces\n\nmultiples  ",
+        "".join(chr(c) for c in range(0x20, 0x3000, 7)),
+    ],
+)
+def test_search_folding_matches_its_definition(text):
+    from triage.models import fold_text
+
+    assert fold_text(text) == _fold_by_definition(text)

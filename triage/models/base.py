@@ -3,6 +3,7 @@ keeps (CHECK constraints), the folding of text for search."""
 
 import datetime as dt
 import enum
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -97,8 +98,15 @@ def is_open_status(status: str) -> bool:
 def fold_text(text: str) -> str:
     """Text folded for search: lower case, no accents, ligatures spelt out, spaces collapsed."""
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.translate(_LIGATURES).split())
+    return " ".join(text.translate(_folding()).split())
 
 
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+@functools.cache
+def _folding() -> dict[int, str | None]:
+    """One translation table: every combining mark dropped (U+0300 to U+1E94A: none lies
+    outside), the ligatures spelt out; built on first use (10 ms), then a C-speed pass."""
+    table: dict[int, str | None] = {
+        code: None for code in range(0x300, 0x20000) if unicodedata.combining(chr(code))
+    }
+    table.update({ord("œ"): "oe", ord("æ"): "ae"})
+    return table

@@ -244,6 +244,7 @@ def _upsert(
             _follow_itop_team(
                 session=session, settings=settings, ticket=ticket, to_route=to_route, new=new
             )
+    session.flush()  # the iTop teams' UPDATEs alike, as one executemany (the router's apart)
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
     national.record_handoffs(session=session, tickets=tickets, before=agents)
     completeness_request.ask_missing(session=session, settings=settings, tickets=created)

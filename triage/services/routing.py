@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session
 
 from classifiers.cards import ModelError
@@ -64,6 +65,13 @@ def _prefix_only(title: str) -> Routed:
     return Routed(prefix, decision)
 
 
+# what routing writes on a ticket (the team and its source through set_team)
+_ROUTED_COLUMNS = (
+    "prefix", "confidence", "needs_review", "requalify_suggested", "routed_at", "explanation",
+    "team", "team_source",
+)
+
+
 def _routable(ticket: Ticket) -> bool:
     # a team set in iTop or by an agent is never overridden
     return ticket.team == Team.UNASSIGNED and ticket.team_source is None
@@ -101,6 +109,8 @@ def _apply(
     ticket.requalify_suggested = decision.requalify
     ticket.routed_at = utcnow()
     ticket.explanation = stored_explanation(routed.explanation)
+    for name in _ROUTED_COLUMNS:  # the same UPDATE for every routed ticket: one executemany
+        flag_modified(ticket, name)
     if decision.team is None:
         session.add(ticket)
         return None
