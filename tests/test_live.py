@@ -47,6 +47,16 @@ def test_the_queue_counts_tickets_arrived_since_it_was_shown(client_as, session)
     )
 
 
+def test_a_page_past_the_end_announces_nothing_already_there(client_as, session):
+    for _ in range(3):
+        add(session, team="DRASI")
+    client = client_as("agent_drasi")
+    url = live_url(client.get("/?page=5").get_data(as_text=True))  # no item on this page
+    assert client.get(url).get_json()["new"] == 0
+    add(session, team="DRASI")
+    assert client.get(url).get_json()["new"] == 1
+
+
 def test_the_soon_overdue_tab_announces_only_its_own(client_as, session):
     client = client_as("superviseur")
     url = live_url(client.get("/?team=SOON").get_data(as_text=True))

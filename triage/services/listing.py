@@ -131,6 +131,7 @@ class TicketPage:
     total: int
     total_exact: bool
     next_cursor: str | None
+    newest: int | None = None  # the highest ticket id as the page was read (None: no item)
 
 
 def _order(query: TicketQuery) -> list:
@@ -225,16 +226,19 @@ def ticket_page(
     # only these rows, in one statement
     page = page_ids_statement(query, session=session, settings=settings, now=now).subquery()
     read = [getattr(Ticket, name) for name in columns] if columns else [Ticket]
-    rows = select(*read).join(page, Ticket.id == page.c.id).order_by(*_order(query))
-    items = list(session.execute(rows)) if columns else list(session.exec(rows))
-    more, items = len(items) > query.per_page, items[: query.per_page]
+    latest = sa.orm.aliased(Ticket)  # the newest id, in the same snapshot (no round trip)
+    newest = select(sa.func.max(latest.id)).scalar_subquery().label("newest")
+    rows = select(*read, newest).join(page, Ticket.id == page.c.id).order_by(*_order(query))
+    found = list(session.execute(rows))
+    more, found = len(found) > query.per_page, found[: query.per_page]
+    items = found if columns else [row[0] for row in found]
     seen = _offset(query) + len(items) + int(more)  # the listing holds at least these
+    cursor, last = encode_cursor(items[-1]) if more else None, found[0].newest if found else None
     if total is not None:  # known (a tab's count, perhaps a few seconds old): never below
-        return TicketPage(items, max(total, seen), True, encode_cursor(items[-1]) if more else None)
+        return TicketPage(items, max(total, seen), True, cursor, last)
     counted = _bounded_count(session, _conditions(query, settings=settings, now=now))
     exact = counted < COUNT_CAP and not query.after
-    total = counted if exact else max(counted, seen)
-    return TicketPage(items, total, exact, encode_cursor(items[-1]) if more else None)
+    return TicketPage(items, counted if exact else max(counted, seen), exact, cursor, last)
 
 
 def list_tickets(

@@ -104,8 +104,9 @@ def _default_tab() -> str:
 
 
 def _live_url(tab: str, after: int) -> str:
-    """Where the page asks what arrived after ticket ``after`` (read before the listing, so
-    that a ticket arriving meanwhile is announced rather than missed), with its filters."""
+    """Where the page asks what arrived after ticket ``after`` (read in the listing's own
+    statement, so that a ticket arriving after it is announced, never missed), with its
+    filters."""
     keep = {k: v for k, v in request.args.items() if k not in ("page", "team")}
     return url_for("web.live_queue", **keep, team=tab, after=after)
 
@@ -127,7 +128,6 @@ def queue():
     now = utcnow()
     settings = get_settings()
     session_db = get_session()
-    newest = ticket_service.last_ticket_id(session=session_db)
     try:
         page, counts = tab_page(
             session=session_db, settings=settings, tab=tab, query=query, now=now,
@@ -135,6 +135,10 @@ def queue():
         )
     except ticket_service.InvalidQuery as exc:
         abort(400, query_error(exc))
+    newest = page.newest  # read with the page: a ticket arriving after it is announced
+    if newest is None:  # no item: on the first page, every ticket of the listing is new
+        first = query.page == 1 and not query.after
+        newest = 0 if first else ticket_service.last_ticket_id(session=session_db)
     items = [(t, ticket_service.queue_row(t, settings=settings, now=now)) for t in page.items]
     pages = max(1, -(-page.total // query.per_page))
     return render_template(
