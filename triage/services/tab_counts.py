@@ -8,6 +8,7 @@ this process (a requalification, a take, a sync page) clears them at its commit;
 by another process shows within ``COUNTS_TTL`` seconds. Counts of a search are never kept.
 """
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -20,6 +21,7 @@ from triage.models import QUEUES
 from triage.services.listing import (
     TicketPage,
     TicketQuery,
+    last_ticket_id,
     queue_counts,
     soon_overdue_count,
     ticket_page,
@@ -62,11 +64,18 @@ def tab_page(
 ) -> tuple[TicketPage, dict[str, int]]:
     """One page of a queue tab (``query``: its listing) and every tab's counts. When the
     listing is the tab itself (open tickets, no other filter) its count is the page's total:
-    the listing is not counted a second time."""
+    the listing is not counted a second time.
+
+    The page's ``newest`` is where its live updates count arrivals from: the highest id read
+    with the page; with no item, 0 on the first page (every later ticket of the listing is
+    new), else the highest id now."""
     counts = tab_counts(session=session, settings=settings, q=query.q)
     whole_tab = query.state == "open" and not (query.overdue or query.needs_review or query.after)
     page = ticket_page(session=session, settings=settings, query=query, now=now,
                        total=counts.get(tab) if whole_tab else None, columns=columns)
+    if page.newest is None:
+        first = query.page == 1 and not query.after
+        page = dataclasses.replace(page, newest=0 if first else last_ticket_id(session=session))
     return page, counts
 
 

@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 
 from triage.models import Ticket, UTCDateTime, utcnow
 
+_UTC = UTCDateTime()
+
 
 def write(session: Session, rows: list[dict[str, Any]]) -> None:
     """One INSERT ... ON CONFLICT (itop_id) DO UPDATE for the rows (PostgreSQL, SQLite)."""
@@ -49,7 +51,7 @@ def _write_postgresql(session: Session, rows: list[dict[str, Any]]) -> None:
 def _json(value: Any) -> str:
     """The rows' times as ISO 8601 with their offset (UTC); nothing naive gets through."""
     if isinstance(value, dt.datetime):
-        return UTCDateTime().process_bind_param(value, None).isoformat()
+        return _UTC.process_bind_param(value, None).isoformat()
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 

@@ -135,10 +135,6 @@ def queue():
         )
     except ticket_service.InvalidQuery as exc:
         abort(400, query_error(exc))
-    newest = page.newest  # read with the page: a ticket arriving after it is announced
-    if newest is None:  # no item: on the first page, every ticket of the listing is new
-        first = query.page == 1 and not query.after
-        newest = 0 if first else ticket_service.last_ticket_id(session=session_db)
     items = [(t, ticket_service.queue_row(t, settings=settings, now=now)) for t in page.items]
     pages = max(1, -(-page.total // query.per_page))
     return render_template(
@@ -154,7 +150,7 @@ def queue():
         counts=counts,
         teams=TEAMS,
         can_bulk=current_user.role in ("agent", "supervisor", "admin"),
-        live_url=_live_url(tab, newest),
+        live_url=_live_url(tab, page.newest),
         warning_days=settings.warning_days,
         escalation_days=settings.escalation_days,
     )
