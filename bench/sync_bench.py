@@ -144,7 +144,8 @@ def warm_router(app) -> None:
     from triage.services.training import get_router
 
     started = time.perf_counter()
-    get_router(get_settings(app))
+    # what explanations read of the model is prepared at the first one: done here too
+    get_router(get_settings(app)).decide_explained_many([("Ticket", "Bonjour")])
     print(f"router loaded in {time.perf_counter() - started:.2f} s (before timing)")
 
 

@@ -11,6 +11,7 @@ a triple such as "mot de passe" is shown whole when the model weighed the phrase
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -78,15 +79,45 @@ def _showable(token: _Token) -> bool:
     return token.key.isalpha() and token.key not in STOPWORDS
 
 
-def _contributions(weights: np.ndarray, names: np.ndarray, row, sign: float) -> dict:
+@dataclass(frozen=True)
+class FeatureNames:
+    """A model's feature names (``FeatureUnion.get_feature_names_out``) split once: each
+    column's vectorizer ("word", "char"...) and term."""
+
+    kinds: tuple[str, ...]
+    kind_of: np.ndarray  # column -> its vectorizer's index in ``kinds``
+    term_of: np.ndarray  # column -> its term (strings)
+
+    @classmethod
+    def of(cls, names) -> "FeatureNames":
+        split = [str(name).partition("__") for name in names]
+        kinds = tuple(dict.fromkeys(kind for kind, _, _ in split))
+        index = {kind: i for i, kind in enumerate(kinds)}
+        return cls(
+            kinds,
+            np.array([index[kind] for kind, _, _ in split], dtype=np.int16),
+            np.array([term for _, _, term in split], dtype=object),
+        )
+
+
+def _contributions(weights: np.ndarray, names: FeatureNames, row, sign: float) -> dict:
     """{vectorizer name: {term: contribution}} of one ticket's feature row."""
     row = row.tocsr()
-    contrib = weights[row.indices] * row.data * sign
-    maps: dict[str, dict[str, float]] = defaultdict(dict)
-    for column, value in zip(row.indices.tolist(), contrib.tolist(), strict=True):
-        kind, _, term = str(names[column]).partition("__")
-        maps[kind][term] = value
+    columns = row.indices
+    contrib = weights[columns] * row.data * sign
+    kinds = names.kind_of[columns]
+    maps: dict[str, dict[str, float]] = {}
+    for i, kind in enumerate(names.kinds):
+        mine = kinds == i
+        if mine.any():
+            maps[kind] = dict(zip(names.term_of[columns[mine]].tolist(), contrib[mine].tolist(),
+                                  strict=True))  # fmt: skip
     return maps
+
+
+@lru_cache(maxsize=100_000)
+def _char_grams(key: str, low: int, high: int) -> tuple[str, ...]:
+    return tuple(word_char_ngrams(key, low, high))
 
 
 def _score_tokens(
@@ -103,10 +134,10 @@ def _score_tokens(
     if char_range is not None:
         chars = maps.get("char", {})
         low, high = char_range
-        grams = [word_char_ngrams(t.key, low, high) for t in tokens]
+        grams = [_char_grams(t.key, low, high) for t in tokens]
         counts = Counter(g for gs in grams for g in gs)
         for token, gs in zip(tokens, grams, strict=True):
-            token.score += sum(chars.get(g, 0.0) / counts[g] for g in gs if g in chars)
+            token.score += sum(chars[g] / counts[g] for g in gs if g in chars)
     pairs = Counter(f"{a} {b}" for a, b in pairwise(keys))
     links = {}
     for i, (a, b) in enumerate(pairwise(keys)):
@@ -212,7 +243,7 @@ def explain_terms(*, k: int = 8, **ticket) -> list[list]:
     """The words and phrases of the ticket that weighed most towards ``team``, heaviest first.
 
     ``weights``: the linear weight of each feature towards SI2C; ``names``: the features'
-    names (``FeatureUnion.get_feature_names_out``); ``row``: the ticket's feature row.
+    names (``FeatureNames``); ``row``: the ticket's feature row.
     """
     return top_terms(ranked_terms(**ticket), k)
 

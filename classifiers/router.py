@@ -6,7 +6,7 @@ import numpy as np
 import sklearn
 from sklearn.pipeline import Pipeline
 
-from classifiers.explain import char_ngram_range, explain_both
+from classifiers.explain import FeatureNames, char_ngram_range, explain_both
 from classifiers.features import StemTokenizer, stem
 from classifiers.model import linear_weights
 from classifiers.policy import (
@@ -155,7 +155,7 @@ class Router:
             stemmed = isinstance(getattr(words, "tokenizer", None), StemTokenizer)
             self._explaining = {
                 "weights": linear_weights(self.pipeline),
-                "names": features.get_feature_names_out(),
+                "names": FeatureNames.of(features.get_feature_names_out()),
                 "char_range": char_ngram_range(self.pipeline),
                 "word_key": stem if stemmed else None,
             }

@@ -165,13 +165,17 @@ def test_unknown_itop_team_is_left_to_the_router(itop_sandbox, itop_app, session
 
 
 def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
-    """INSERT ... ON CONFLICT: new and known tickets of a page together, never row by row."""
+    """INSERT ... ON CONFLICT: new and known tickets of a page together, never row by row;
+    a new ticket is written once, with its team (iTop's or the router's), and the page's
+    decisions together."""
     store = itop_sandbox.store
     store.bulk_load(synthetic_tickets(450, now=store.now(), seed=4))
     writes = []
 
     def spy(_conn, _cursor, statement, parameters, _context, _executemany):
-        if statement.lstrip().upper().startswith(("INSERT INTO TICKET ", "UPDATE TICKET SET")):
+        if statement.lstrip().upper().startswith(
+            ("INSERT INTO TICKET ", "UPDATE TICKET SET", "INSERT INTO ROUTINGDECISION ")
+        ):
             # a list of parameter sets is a DBAPI executemany: one statement per row; else
             # one statement, holding as many rows as its VALUES has groups (SQLite) or as
             # its JSON parameter holds (PostgreSQL)
@@ -189,9 +193,20 @@ def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
     sa_event.listen(engine, "before_cursor_execute", spy)
     try:
         first = poll(itop_app, session)
-        inserts = [w for w in writes if w[0].upper().startswith("INSERT")]
+        inserts = [w for w in writes if w[0].upper().startswith("INSERT INTO TICKET")]
         assert len(inserts) == first.pages and not any(per_row for _, per_row, _ in inserts)
         assert sum(rows for *_, rows in inserts) == first.created  # a page's rows in one
+        assert not [w for w in writes if w[0].upper().startswith("UPDATE")]
+        decided = [w for w in writes if w[0].upper().startswith("INSERT INTO ROUTINGDECISION")]
+        assert len(decided) <= first.pages and not any(per_row for _, per_row, _ in decided)
+        sources = dict(session.exec(
+            select(RoutingDecision.source, func.count()).group_by(RoutingDecision.source)
+        ).all())  # fmt: skip
+        assert sources.get("itop") and set(sources) - {"itop"}  # iTop's teams, the router's
+        assert sum(rows for *_, rows in decided) == sum(sources.values())
+        teams = session.exec(select(Ticket.team_source, func.count()).where(
+            Ticket.team_source.is_not(None)).group_by(Ticket.team_source)).all()  # fmt: skip
+        assert dict(teams) == sources  # each ticket with a team, its one decision
         store.set_clock(advance=dt.timedelta(minutes=10))
         for ticket_id in list(op_ale_ids(itop_sandbox))[:120]:
             store.update_ticket(ticket_id, title=f"Titre corrigé {ticket_id}")

@@ -80,11 +80,16 @@ def _not_to_ask(session: Session, todo: dict[int, tuple[Ticket, list[str]]]) -> 
     return asked | {by_itop_id[itop_id] for itop_id in typed}
 
 
+def active(settings: Settings) -> bool:
+    """Whether new tickets are asked for what they lack (it needs write-back)."""
+    return settings.completeness_request and settings.itop_writeback
+
+
 def ask_missing(
     *, session: Session, settings: Settings, tickets: list[Ticket], now: dt.datetime | None = None
 ) -> int:
     """Queue the request for the tickets that need it, once each (no commit); how many."""
-    if not (settings.completeness_request and settings.itop_writeback):
+    if not active(settings):
         return 0
     now = now or utcnow()
     todo = {t.id: (t, labels) for t in tickets if t.id and (labels := would_ask(t, now))}

@@ -31,6 +31,7 @@ from connectors.itop import (
 from triage.config import Settings
 from triage.models import SyncState, Team, Ticket, is_open_status, ticket_search_text, utcnow
 from triage.services import (
+    arrivals,
     callers,
     completeness_request,
     departures,
@@ -218,36 +219,48 @@ def _upsert(
     result: SyncResult,
     contacts: callers.CallerContacts,
 ) -> None:
-    """Create or update the tickets of one page: one read of the known ones, one write of
-    them all (INSERT ... ON CONFLICT), one read back of the rows as objects."""
+    """Create or update the tickets of one page: one read of the known ones, the new ones'
+    teams decided (``arrivals``), one write of them all (INSERT ... ON CONFLICT), then the
+    known tickets that changed read back as objects for what follows a change."""
     fresh = [r for r in requests if (r.service or settings.itop_service) == settings.itop_service]
     if not fresh:
         return
-    ids = [r.id for r in fresh]
-    known = {t.itop_id: t for t in session.exec(select(Ticket).where(Ticket.itop_id.in_(ids)))}
+    known = {t.itop_id: t for t in session.exec(select(Ticket).where(Ticket.itop_id.in_(
+        [r.id for r in fresh])))}  # fmt: skip
     before = {i: (t.itop_team, t.gone) for i, t in known.items()}
     agents = national.agents_before(known.values())
     rows, seen = _changes(session, fresh, known, result, contacts)
-    upsert.write(session, rows)
+    new = arrivals.decide(settings=settings, rows=[r for r in rows if r["itop_id"] not in known])
+    for row in rows:  # the same keys in every row; a known ticket keeps its own
+        if (ticket := known.get(row["itop_id"])) is not None:
+            row.update({name: getattr(ticket, name) for name in arrivals.INSERT_ONLY})
+    ids = upsert.write(session, rows, insert_only=arrivals.INSERT_ONLY)
     upsert.touch(session, seen)
-    tickets = upsert.read_back(session, ids)
-    created = [t for t in tickets if t.itop_id not in known]
-    result.created += len(created)
-    to_route: list[Ticket] = []  # routed together: one model call per page
+    arrivals.record(session=session, settings=settings, arrivals=new, ids=ids)
+    result.created += len(new)
+    # objects for what follows: the known tickets (those that changed refreshed), and the new
+    # ones the national hand-off or the completeness request read
+    asking = completeness_request.active(settings)
+    followed = {a.row["itop_id"] for a in new if asking or a.row["team"] == Team.NATIONAL}
+    tickets = upsert.read_back(session, [ids[i] for i in ids if i in known or i in followed])
+    tickets += [t for i, t in known.items() if i not in ids]  # unchanged: as read
+    to_route: list[Ticket] = []
     for ticket in tickets:
-        team, gone = before.get(ticket.itop_id, (None, None))
+        if ticket.itop_id not in known:
+            continue
+        team, gone = before[ticket.itop_id]
         if gone:  # seen again in the service's window: tracked again
             departures.came_back(session=session, ticket=ticket)
             result.back += 1
-        new = ticket.itop_id not in known
-        if new or ticket.itop_team != team:
-            _follow_itop_team(
-                session=session, settings=settings, ticket=ticket, to_route=to_route, new=new
-            )
+        if ticket.itop_team != team:
+            _follow_itop_team(session=session, settings=settings, ticket=ticket,
+                              to_route=to_route)  # fmt: skip
     session.flush()  # the iTop teams' UPDATEs alike, as one executemany (the router's apart)
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
     national.record_handoffs(session=session, tickets=tickets, before=agents)
-    completeness_request.ask_missing(session=session, settings=settings, tickets=created)
+    completeness_request.ask_missing(
+        session=session, settings=settings, tickets=[t for t in tickets if t.itop_id not in known]
+    )
 
 
 def _changes(
@@ -274,12 +287,11 @@ def _changes(
 
 
 def _follow_itop_team(
-    *, session: Session, settings: Settings, ticket: Ticket, to_route: list[Ticket], new: bool
+    *, session: Session, settings: Settings, ticket: Ticket, to_route: list[Ticket]
 ) -> None:
-    """A team set or changed in iTop becomes the ticket's team; no team: queued for the router.
-
-    A change made in iTop wins over triage's decisions still waiting to be written there (a
-    ticket just created has none).
+    """A team set or changed in iTop becomes a known ticket's team; no team: queued for the
+    router. A change made in iTop wins over triage's decisions still waiting to be written
+    there. (A new ticket's team is decided before it is written: ``arrivals``.)
     """
     queue = settings.queue_of_itop_team(ticket.itop_team)
     if queue is None:
@@ -288,12 +300,11 @@ def _follow_itop_team(
         return
     if queue == ticket.team:
         return  # already there: typically our own write-back coming back from iTop
-    if not new:
-        writeback.supersede_pending(
-            session=session,
-            ticket=ticket,
-            detail=f"équipe changée dans iTop ({ticket.itop_team}) avant l'écriture de triage",
-        )
+    writeback.supersede_pending(
+        session=session,
+        ticket=ticket,
+        detail=f"équipe changée dans iTop ({ticket.itop_team}) avant l'écriture de triage",
+    )
     set_team(
         session=session,
         ticket=ticket,

@@ -60,11 +60,14 @@ def record_handoffs(
     if not candidates:
         return 0
     known = _known(session, [t.id for t in candidates])
+    taking = {t.id for t in candidates if (t.id, TAKEN) not in known and _taken_now(t, before)}
+    arrived = _arrivals(session, list(taking)) if taking else {}  # the latest, each
     now, added = utcnow(), 0
     for ticket in candidates:
         taken = (ticket.id, TAKEN) in known
-        if not taken and _taken_now(ticket, before):
-            at = max(ticket.assigned_at or now, _arrival(session, ticket) or ticket.created_at)
+        if ticket.id in taking:
+            arrival = arrived.get(ticket.id) or ticket.escalated_at
+            at = max(ticket.assigned_at or now, arrival or ticket.created_at)
             detail = f"pris en charge au national par {ticket.agent}"
             session.add(
                 TicketEvent(
@@ -81,17 +84,6 @@ def record_handoffs(
             )
             added += 1
     return added
-
-
-def _arrival(session: Session, ticket: Ticket) -> dt.datetime | None:
-    """When the ticket last arrived in the national queue."""
-    latest = session.exec(
-        select(RoutingDecision.at)
-        .where(RoutingDecision.ticket_id == ticket.id, RoutingDecision.to_team == Team.NATIONAL)
-        .order_by(RoutingDecision.at.desc())
-        .limit(1)
-    ).first()
-    return latest or ticket.escalated_at
 
 
 def _arrivals(session: Session, ids: list[int]) -> dict[int, dt.datetime]:

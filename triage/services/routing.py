@@ -87,10 +87,8 @@ def route_tickets(
     entry saying what decided and why.
     """
     todo = [ticket for ticket in tickets if _routable(ticket)]
-    decided = _decide_many(
-        settings,
-        [(t.title or "", t.description or strip_html(t.description_html or "")) for t in todo],
-    )
+    decided = _decide_many(settings, [_text(t.title, t.description, t.description_html)
+                                      for t in todo])  # fmt: skip
     answers = {
         id(ticket): _apply(session, settings, ticket, routed)
         for ticket, routed in zip(todo, decided, strict=True)
@@ -98,17 +96,25 @@ def route_tickets(
     return [answers.get(id(ticket)) for ticket in tickets]
 
 
+def route_values(*, settings: Settings, rows: Sequence[dict]) -> list[Routed]:
+    """The router's answers for new tickets not written yet (their columns' values), in one
+    model call: what ``route_tickets`` would decide once they are."""
+    return _decide_many(
+        settings, [_text(r["title"], r["description"], r["description_html"]) for r in rows]
+    )
+
+
+def _text(title: str | None, description: str | None, html: str | None) -> tuple[str, str]:
+    return title or "", description or strip_html(html or "")
+
+
 def _apply(
     session: Session, settings: Settings, ticket: Ticket, routed: Routed
 ) -> RoutingDecision | None:
     """Record a routing decision on a ticket (the team through ``set_team``), queue its write."""
     decision = routed.decision
-    ticket.prefix = routed.prefix
-    ticket.confidence = round(decision.confidence, 4)
-    ticket.needs_review = decision.needs_review
-    ticket.requalify_suggested = decision.requalify
-    ticket.routed_at = utcnow()
-    ticket.explanation = stored_explanation(routed.explanation)
+    for name, value in routed_columns(routed).items():
+        setattr(ticket, name, value)
     for name in _ROUTED_COLUMNS:  # the same UPDATE for every routed ticket: one executemany
         flag_modified(ticket, name)
     if decision.team is None:
@@ -133,6 +139,19 @@ def _apply(
         source=decision.source,
     )
     return recorded
+
+
+def routed_columns(routed: Routed) -> dict:
+    """What the router's answer writes on its ticket, but the team (``set_team``'s)."""
+    decision = routed.decision
+    return {
+        "prefix": routed.prefix,
+        "confidence": round(decision.confidence, 4),
+        "needs_review": decision.needs_review,
+        "requalify_suggested": decision.requalify,
+        "routed_at": utcnow(),
+        "explanation": stored_explanation(routed.explanation),
+    }
 
 
 def stored_explanation(explanation: Explanation | None) -> dict | None:

@@ -1,9 +1,10 @@
-"""Team decisions: every change of a ticket's queue goes through ``set_team``."""
+"""Team decisions: every change of a ticket's queue goes through ``set_team``, or, for a
+sync page's new tickets, ``record_decisions``."""
 
 from sqlmodel import Session
 
 from triage.models import QUEUES, RoutingDecision, Team, Ticket, utcnow
-from triage.services import figures
+from triage.services import figures, upsert
 
 
 class UnknownTeam(ValueError):
@@ -33,15 +34,11 @@ def set_team(
     team = normalize_team(team)
     decision = RoutingDecision(
         ticket_id=ticket.id,
-        actor=actor,
-        source=source,
-        from_team=ticket.team,
-        to_team=team,
-        confidence=confidence,
-        reason=reason,
-        model_version=model_version,
-        at=utcnow(),
-    )
+        **decision_values(
+            from_team=ticket.team, team=team, source=source, actor=actor, reason=reason,
+            confidence=confidence, model_version=model_version,
+        ),
+    )  # fmt: skip
     if not ticket.is_open:  # the stored closed counts per queue change
         figures.invalidate(session=session)
     ticket.team = team
@@ -49,3 +46,32 @@ def set_team(
     session.add(ticket)
     session.add(decision)
     return decision
+
+
+def decision_values(
+    *,
+    from_team: str | None,
+    team: str,
+    source: str,
+    actor: str,
+    reason: str = "",
+    confidence: float | None = None,
+    model_version: str | None = None,
+) -> dict:
+    """A RoutingDecision's values, but its ticket's id (``team``: a queue, checked)."""
+    return {
+        "actor": actor,
+        "source": source,
+        "from_team": from_team,
+        "to_team": normalize_team(team),
+        "confidence": confidence,
+        "reason": reason,
+        "model_version": model_version,
+        "at": utcnow(),
+    }
+
+
+def record_decisions(*, session: Session, rows: list[dict]) -> None:
+    """Append decisions (``decision_values`` with their ``ticket_id``) in one statement: the
+    tickets already carry their teams (a sync page's new tickets, written with them)."""
+    upsert.insert(session, RoutingDecision.__table__, rows)

@@ -1,8 +1,10 @@
-"""A sync page's tickets written in one statement (``INSERT ... ON CONFLICT (itop_id) DO
-UPDATE``, PostgreSQL and SQLite), the unchanged ones only seen again, all read back."""
+"""Rows written in bulk: a sync page's tickets in one statement (``INSERT ... ON CONFLICT
+(itop_id) DO UPDATE``, PostgreSQL and SQLite), their history rows in one more, the unchanged
+tickets only seen again, and the ones a page still handles as objects read back."""
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,36 +18,61 @@ from triage.models import Ticket, UTCDateTime, utcnow
 _UTC = UTCDateTime()
 
 
-def write(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One INSERT ... ON CONFLICT (itop_id) DO UPDATE for the rows (PostgreSQL, SQLite)."""
+def write(
+    session: Session, rows: list[dict[str, Any]], *, insert_only: Iterable[str] = ()
+) -> dict[int, int]:
+    """One INSERT ... ON CONFLICT (itop_id) DO UPDATE for the rows (all with the same keys);
+    ``insert_only``: columns a new row gets and a known one keeps. The ticket id of each
+    row's iTop id."""
     session.flush()
     if not rows:
-        return  # nothing pending in the ORM may be overwritten by this statement
-    if session.get_bind().dialect.name == "postgresql":
-        _write_postgresql(session, rows)
-    else:
-        _write_sqlite(session, rows)
-
-
-def _on_conflict(statement, columns: list[str]):
-    return statement.on_conflict_do_update(
-        index_elements=[Ticket.__table__.c.itop_id],
-        set_={name: statement.excluded[name] for name in columns if name != "itop_id"},
-    )
-
-
-def _write_postgresql(session: Session, rows: list[dict[str, Any]]) -> None:
-    """The rows as one JSON parameter, read by ``json_populate_recordset``: one statement of
-    a few hundred characters whatever the page's size, compiled once (a multi-row VALUES
-    of a 500-ticket page has 16,000 placeholders, which the driver parses at every page)."""
+        return {}  # nothing pending in the ORM may be overwritten by this statement
     table, columns = Ticket.__table__, list(rows[0])
+    kept = {"itop_id", *insert_only}
+    if _postgresql(session):
+        statement = postgresql_insert(table).from_select(columns, _records(table, columns))
+        params = {"rows": _json_rows(rows)}
+    else:
+        statement, params = sqlite_insert(table), rows
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.itop_id],
+        set_={name: statement.excluded[name] for name in columns if name not in kept},
+    ).returning(table.c.itop_id, table.c.id)
+    return dict(session.execute(statement, params).all())
+
+
+def insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Plain rows of ``table`` in one statement (the columns' defaults filled in), without
+    building an object per row."""
+    if not rows:
+        return
+    rows = [_with_defaults(table, row) for row in rows]
+    columns = list(rows[0])
+    if _postgresql(session):
+        statement = sa.insert(table).from_select(columns, _records(table, columns))
+        session.execute(statement, {"rows": _json_rows(rows)})
+    else:  # "insertmanyvalues" (RETURNING asks for it): multi-row statements, not row by row
+        key = list(table.primary_key.columns)
+        session.execute(sa.insert(table).returning(*key), rows).close()
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _records(table: sa.Table, columns: list[str]) -> sa.Select:
+    """The rows of one JSON parameter as ``table``'s records (``json_populate_recordset``):
+    one statement of a few hundred characters whatever the number of rows, compiled once (a
+    multi-row VALUES of a 500-ticket page has 16,000 placeholders, which the driver parses
+    at every page)."""
     records = sa.func.json_populate_recordset(
         sa.literal_column(f"NULL::{table.name}"), sa.cast(sa.bindparam("rows"), JSON)
     ).table_valued(*columns)
-    statement = postgresql_insert(table).from_select(
-        columns, sa.select(*(records.c[name] for name in columns))
-    )
-    session.execute(_on_conflict(statement, columns), {"rows": json.dumps(rows, default=_json)})
+    return sa.select(*(records.c[name] for name in columns))
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, default=_json)
 
 
 def _json(value: Any) -> str:
@@ -55,12 +82,20 @@ def _json(value: Any) -> str:
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
-def _write_sqlite(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One executemany of a statement with RETURNING, which SQLAlchemy sends as
-    "insertmanyvalues": one multi-row statement per 1,000 rows, compiled once per process."""
-    table = Ticket.__table__
-    statement = _on_conflict(sqlite_insert(table), list(rows[0])).returning(table.c.id)
-    session.execute(statement, rows).close()
+def _with_defaults(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with each column it lacks at its Python-side default (the primary key left)."""
+    full = dict(row)
+    for column in table.columns:
+        if column.name in full or column.primary_key:
+            continue
+        default = column.default
+        if default is None:
+            full[column.name] = None
+        elif default.is_callable:
+            full[column.name] = default.arg(None)
+        else:
+            full[column.name] = default.arg
+    return full
 
 
 def touch(session: Session, ids: list[int]) -> None:
@@ -73,6 +108,8 @@ def touch(session: Session, ids: list[int]) -> None:
 
 
 def read_back(session: Session, ids: list[int]) -> list[Ticket]:
-    """The page's tickets as they are now in the database (the ORM's copies refreshed)."""
-    query = select(Ticket).where(Ticket.itop_id.in_(ids)).order_by(Ticket.id)
+    """These tickets as they are now in the database (the ORM's copies refreshed), by id."""
+    if not ids:
+        return []
+    query = select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)
     return list(session.exec(query.execution_options(populate_existing=True)))

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from triage.config import Settings
 from triage.models import ItopWrite, Ticket, TicketEvent
-from triage.services import claims, outgoing
+from triage.services import claims, outgoing, upsert
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,13 @@ def enqueue(
     )
     session.add(write)
     return write
+
+
+def enqueue_rows(*, session: Session, settings: Settings, rows: list[dict]) -> None:
+    """Queue updates given as ItopWrite values (``ticket_id``, ``itop_id``, ``team``,
+    ``log_entry``, ``source``...) in one statement, when write-back is on."""
+    if settings.itop_writeback:
+        upsert.insert(session, ItopWrite.__table__, rows)
 
 
 def enqueue_create(
