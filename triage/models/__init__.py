@@ -48,6 +48,7 @@ from triage.models.schools import (  # noqa: F401
     SchoolNote,
 )
 from triage.models.tickets import (  # noqa: F401
+    SEARCH_FIELDS,
     RoutingDecision,
     Ticket,
     TicketEvent,

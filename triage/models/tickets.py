@@ -106,6 +106,8 @@ class Ticket(SQLModel, table=True):
     created_at: dt.datetime = _time(nullable=False, default=utcnow)  # iTop start_date
     updated_at: dt.datetime = _time(nullable=False, default=utcnow)  # iTop last_update
     resolved_at: dt.datetime | None = _time()
+    # when the sync last wrote the row (new, or changed in iTop: one read again unchanged is
+    # not rewritten), or a write-back to iTop last did
     last_seen_at: dt.datetime = _time(nullable=False, default=utcnow)
     routed_at: dt.datetime | None = _time()
     # derived from the Escalation rows (the record), kept on the ticket on purpose: the age
@@ -126,11 +128,14 @@ class Ticket(SQLModel, table=True):
     search_text: str = Field(default="", sa_type=sa.Text)
 
 
+# the columns a ticket's search_text is made of
+SEARCH_FIELDS = ("ref", "title", "organization", "caller", "description")
+
+
 def ticket_search_text(values) -> str:
     """The ``search_text`` of a ticket (or of a dict of its columns)."""
     get = values.get if isinstance(values, dict) else lambda name: getattr(values, name, "")
-    fields = ("ref", "title", "organization", "caller", "description")
-    return fold_text(" \n ".join(get(name) or "" for name in fields))
+    return fold_text(" \n ".join(get(name) or "" for name in SEARCH_FIELDS))
 
 
 @sa.event.listens_for(Ticket, "before_insert")

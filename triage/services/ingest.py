@@ -15,29 +15,26 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session, select
 
-from classifiers.prefix import read_prefix
 from connectors.itop import (
     SYNC_FIELDS,
     ItopClient,
     UserRequest,
     format_itop_date,
-    html_to_text,
     quote,
 )
 from triage.config import Settings
-from triage.models import SyncState, Team, Ticket, is_open_status, ticket_search_text, utcnow
+from triage.models import SyncState, Team, Ticket, utcnow
 from triage.services import (
     arrivals,
     callers,
     completeness_request,
     departures,
-    figures,
     national,
     routing,
+    ticket_rows,
     upsert,
     writeback,
 )
@@ -48,7 +45,6 @@ log = logging.getLogger(__name__)
 
 SYNC_NAME = "itop"
 CLASS = "UserRequest"
-_LIMITS = {c.name: c.type.length for c in Ticket.__table__.columns if getattr(c.type, "length", 0)}
 
 
 @dataclass
@@ -169,48 +165,6 @@ def _sync(
     return result
 
 
-def ticket_values(
-    request: UserRequest, known: Ticket | None = None, contact: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """The Ticket columns of a UserRequest (strings cut to size), ``contact``'s if given."""
-    # HTML parsing is the costly part: reuse the stored text when the HTML did not change
-    same = known is not None and known.description_html == request.description_html
-    created = request.start_date or utcnow()
-    values = {
-        "itop_id": request.id,
-        "ref": request.ref,
-        "title": request.title,
-        # the typed prefix of every ticket, routed or not (the dashboard's wrong-prefix share)
-        "prefix": read_prefix(request.title).team,
-        "description": known.description if same else html_to_text(request.description_html),
-        "description_html": request.description_html,
-        "status": request.status,
-        "is_open": is_open_status(request.status),
-        "organization": request.organization,
-        "caller": request.caller,
-        "agent": request.agent,
-        "itop_agent_id": request.agent_id,
-        "service": request.service,
-        "servicesubcategory": request.servicesubcategory,
-        "priority": request.priority,
-        "urgency": request.urgency,
-        "origin": request.origin,
-        "itop_team_id": request.team_id,
-        "itop_team": request.team,
-        "created_at": created,
-        "updated_at": request.last_update or created,
-        "resolved_at": request.resolution_date or request.close_date,
-        "assigned_at": request.assignment_date,
-        "exchanges": list(request.exchanges) or None,
-        **(contact or {}),
-    }
-    for name, size in _LIMITS.items():
-        if isinstance(values.get(name), str) and len(values[name]) > size:
-            values[name] = values[name][:size]
-    values["search_text"] = ticket_search_text(values)  # written without the ORM's event
-    return values
-
-
 def _upsert(
     *,
     session: Session,
@@ -229,13 +183,14 @@ def _upsert(
         [r.id for r in fresh])))}  # fmt: skip
     before = {i: (t.itop_team, t.gone) for i, t in known.items()}
     agents = national.agents_before(known.values())
-    rows, seen = _changes(session, fresh, known, result, contacts)
+    rows, updated = ticket_rows.changed(session=session, requests=fresh, known=known,
+                                        contacts=contacts)  # fmt: skip
+    result.updated += updated
     new = arrivals.decide(settings=settings, rows=[r for r in rows if r["itop_id"] not in known])
     for row in rows:  # the same keys in every row; a known ticket keeps its own
         if (ticket := known.get(row["itop_id"])) is not None:
             row.update({name: getattr(ticket, name) for name in arrivals.INSERT_ONLY})
     ids = upsert.write(session, rows, insert_only=arrivals.INSERT_ONLY)
-    upsert.touch(session, seen)
     arrivals.record(session=session, settings=settings, arrivals=new, ids=ids)
     result.created += len(new)
     # objects for what follows: the known tickets (those that changed refreshed), and the new
@@ -244,10 +199,22 @@ def _upsert(
     followed = {a.row["itop_id"] for a in new if asking or a.row["team"] == Team.NATIONAL}
     tickets = upsert.read_back(session, [ids[i] for i in ids if i in known or i in followed])
     tickets += [t for i, t in known.items() if i not in ids]  # unchanged: as read
+    _follow_known(session=session, settings=settings, tickets=[t for t in tickets
+                  if t.itop_id in known], before=before, result=result)  # fmt: skip
+    national.record_handoffs(session=session, tickets=tickets, before=agents)
+    completeness_request.ask_missing(
+        session=session, settings=settings, tickets=[t for t in tickets if t.itop_id not in known]
+    )
+
+
+def _follow_known(
+    *, session: Session, settings: Settings, tickets: list[Ticket], before: dict,
+    result: SyncResult,
+) -> None:  # fmt: skip
+    """Known tickets back in the service, or whose team changed in iTop (``before``: their
+    iTop team and ``gone`` before the page was written)."""
     to_route: list[Ticket] = []
     for ticket in tickets:
-        if ticket.itop_id not in known:
-            continue
         team, gone = before[ticket.itop_id]
         if gone:  # seen again in the service's window: tracked again
             departures.came_back(session=session, ticket=ticket)
@@ -257,33 +224,6 @@ def _upsert(
                               to_route=to_route)  # fmt: skip
     session.flush()  # the iTop teams' UPDATEs alike, as one executemany (the router's apart)
     routing.route_tickets(session=session, tickets=to_route, settings=settings)
-    national.record_handoffs(session=session, tickets=tickets, before=agents)
-    completeness_request.ask_missing(
-        session=session, settings=settings, tickets=[t for t in tickets if t.itop_id not in known]
-    )
-
-
-def _changes(
-    session: Session,
-    fresh: list[UserRequest],
-    known: dict[int, Ticket],
-    result: SyncResult,
-    contacts: callers.CallerContacts,
-) -> tuple[list[dict[str, Any]], list[int]]:
-    """The rows to write (new or changed tickets) and the ids only seen again (unchanged)."""
-    rows, seen = [], []
-    for request in fresh:
-        ticket = known.get(request.id)
-        values = ticket_values(request, ticket, contacts.values(request, ticket))
-        changed = {k for k, v in values.items() if getattr(ticket, k) != v} if ticket else set()
-        if ticket is not None and not changed:
-            seen.append(ticket.id)
-            continue
-        rows.append({**values, "last_seen_at": utcnow()})
-        result.updated += ticket is not None
-        if changed & {"is_open", "service"} or (ticket is None and not values["is_open"]):
-            figures.invalidate(session=session)  # the stored closed counts change
-    return rows, seen
 
 
 def _follow_itop_team(

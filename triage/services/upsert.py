@@ -1,6 +1,6 @@
 """Rows written in bulk: a sync page's tickets in one statement (``INSERT ... ON CONFLICT
-(itop_id) DO UPDATE``, PostgreSQL and SQLite), their history rows in one more, the unchanged
-tickets only seen again, and the ones a page still handles as objects read back."""
+(itop_id) DO UPDATE``, PostgreSQL and SQLite), their history rows in one more, and the ones
+a page still handles as objects read back."""
 
 import datetime as dt
 import json
@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from triage.models import Ticket, UTCDateTime, utcnow
+from triage.models import Ticket, UTCDateTime
 
 _UTC = UTCDateTime()
 
@@ -96,15 +96,6 @@ def _with_defaults(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
         else:
             full[column.name] = default.arg
     return full
-
-
-def touch(session: Session, ids: list[int]) -> None:
-    """Unchanged tickets: seen now (one UPDATE of a column no index holds: cheap in place)."""
-    if ids:
-        session.execute(
-            sa.update(Ticket).where(Ticket.id.in_(ids)).values(last_seen_at=utcnow()),
-            execution_options={"synchronize_session": False},
-        )
 
 
 def read_back(session: Session, ids: list[int]) -> list[Ticket]:
