@@ -134,10 +134,16 @@ def _score_tokens(
     if char_range is not None:
         chars = maps.get("char", {})
         low, high = char_range
-        grams = [_char_grams(t.key, low, high) for t in tokens]
-        counts = Counter(g for gs in grams for g in gs)
-        for token, gs in zip(tokens, grams, strict=True):
-            token.score += sum(chars[g] / counts[g] for g in gs if g in chars)
+        # a word typed several times has the same n-grams, and the same share, each time
+        repeats = Counter(t.key for t in tokens)
+        counts: Counter = Counter()
+        for key, times in repeats.items():
+            for gram in _char_grams(key, low, high):
+                counts[gram] += times
+        shares = {key: sum(chars[g] / counts[g] for g in _char_grams(key, low, high)
+                           if g in chars) for key in repeats}  # fmt: skip
+        for token in tokens:
+            token.score += shares[token.key]
     pairs = Counter(f"{a} {b}" for a, b in pairwise(keys))
     links = {}
     for i, (a, b) in enumerate(pairwise(keys)):

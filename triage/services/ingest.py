@@ -179,7 +179,9 @@ def _upsert(
     fresh = [r for r in requests if (r.service or settings.itop_service) == settings.itop_service]
     if not fresh:
         return
-    known = {t.itop_id: t for t in session.exec(select(Ticket).where(Ticket.itop_id.in_(
+    # the known tickets' rows, not objects: most of a page read again is unchanged
+    columns = select(*Ticket.__table__.columns)
+    known = {t.itop_id: t for t in session.execute(columns.where(Ticket.itop_id.in_(
         [r.id for r in fresh])))}  # fmt: skip
     before = {i: (t.itop_team, t.gone) for i, t in known.items()}
     agents = national.agents_before(known.values())
@@ -193,12 +195,14 @@ def _upsert(
     ids = upsert.write(session, rows, insert_only=arrivals.INSERT_ONLY)
     arrivals.record(session=session, settings=settings, arrivals=new, ids=ids)
     result.created += len(new)
-    # objects for what follows: the known tickets (those that changed refreshed), and the new
-    # ones the national hand-off or the completeness request read
+    # what follows reads the page's tickets: as objects those that changed, came back or are
+    # new and read by the national hand-off or the completeness request; as rows the others
     asking = completeness_request.active(settings)
     followed = {a.row["itop_id"] for a in new if asking or a.row["team"] == Team.NATIONAL}
-    tickets = upsert.read_back(session, [ids[i] for i in ids if i in known or i in followed])
-    tickets += [t for i, t in known.items() if i not in ids]  # unchanged: as read
+    wanted = [ids[i] for i in ids if i in known or i in followed]
+    tickets = upsert.read_back(session, wanted + [t.id for i, t in known.items()
+                                                  if i not in ids and t.gone])  # fmt: skip
+    tickets += [t for i, t in known.items() if i not in ids and not t.gone]  # unchanged rows
     _follow_known(session=session, settings=settings, tickets=[t for t in tickets
                   if t.itop_id in known], before=before, result=result)  # fmt: skip
     national.record_handoffs(session=session, tickets=tickets, before=agents)

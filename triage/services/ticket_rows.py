@@ -14,9 +14,10 @@ _LIMITS = {c.name: c.type.length for c in Ticket.__table__.columns if getattr(c.
 
 
 def ticket_values(
-    request: UserRequest, known: Ticket | None = None, contact: dict[str, str] | None = None
+    request: UserRequest, known: Any = None, contact: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The Ticket columns of a UserRequest (strings cut to size), ``contact``'s if given."""
+    """The Ticket columns of a UserRequest (strings cut to size), ``contact``'s if given;
+    ``known``: the stored ticket (its object or its row), whose text is reused if unchanged."""
     # HTML parsing is the costly part: reuse the stored text when the HTML did not change
     same = known is not None and known.description_html == request.description_html
     created = request.start_date or utcnow()
@@ -62,7 +63,7 @@ def changed(
     *,
     session: Session,
     requests: list[UserRequest],
-    known: dict[int, Ticket],
+    known: dict[int, Any],  # the known tickets (rows or objects) by iTop id
     contacts: callers.CallerContacts,
 ) -> tuple[list[dict[str, Any]], int]:
     """The rows to write (new or changed tickets) and how many of them are known ones. A
