@@ -124,6 +124,7 @@ def ticket_facts(
     *, session: Session, ticket: Ticket, now: dt.datetime, settings: Settings
 ) -> TicketFacts:
     """What a message says about a ticket (its state before the escalation)."""
+    past = history(session=session, ticket=ticket)
     decisions = [
         {
             "at": decision_time(d, ticket),
@@ -133,7 +134,7 @@ def ticket_facts(
             "to_team": d.to_team,
             "reason": d.reason,
         }
-        for d in history(session=session, ticket=ticket)
+        for d in past
     ]
     return TicketFacts(
         ref=ticket.ref,
@@ -149,15 +150,17 @@ def ticket_facts(
         description=ticket.description,
         history=decisions,
         due_at=escalation_due(ticket.created_at, settings),
-        durations=_time_per_team(session=session, ticket=ticket, now=now),
+        durations=_time_per_team(session=session, ticket=ticket, now=now, decisions=past),
         exchanges=list(ticket.exchanges or []),
     )
 
 
-def _time_per_team(*, session: Session, ticket: Ticket, now: dt.datetime) -> list[dict]:
+def _time_per_team(
+    *, session: Session, ticket: Ticket, now: dt.datetime, decisions: list
+) -> list[dict]:
     """Days spent in each team so far, in the order the ticket went through them."""
     days: dict[str, float] = {}
-    for segment in team_durations(session=session, ticket=ticket, now=now):
+    for segment in team_durations(session=session, ticket=ticket, now=now, decisions=decisions):
         days[segment["team"]] = days.get(segment["team"], 0.0) + segment["days"]
     return [{"team": team, "days": round(total, 1)} for team, total in days.items()]
 

@@ -26,10 +26,18 @@ def decision_time(decision: RoutingDecision, ticket: Ticket) -> dt.datetime:
     return decision.at
 
 
-def team_durations(*, session: Session, ticket: Ticket, now: dt.datetime | None = None) -> list:
-    """Time spent in each team, oldest first: team, start, end (None: now), days, source."""
+def team_durations(
+    *,
+    session: Session,
+    ticket: Ticket,
+    now: dt.datetime | None = None,
+    decisions: list[RoutingDecision] | None = None,
+) -> list:
+    """Time spent in each team, oldest first: team, start, end (None: now), days, source;
+    ``decisions``: the ticket's ``history`` when already read."""
     now = now or utcnow()
-    decisions = history(session=session, ticket=ticket)
+    if decisions is None:
+        decisions = history(session=session, ticket=ticket)
     first_team = decisions[0].from_team if decisions else ticket.team
     segments = [
         {
