@@ -2,14 +2,16 @@
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 from sqlalchemy import event as sa_event
 from sqlmodel import func, select
 
 from connectors.itop.sandbox import synthetic_tickets
-from triage.config import get_settings
-from triage.models import RoutingDecision, SyncState, Ticket
+from triage.config import get_settings, replace_settings
+from triage.db import get_session
+from triage.models import ItopWrite, RoutingDecision, SyncState, Ticket
 from triage.services.ingest import run_poll
 
 
@@ -219,3 +221,43 @@ def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
     # the changes too, no UPDATE per changed ticket; a page with no change writes none
     assert 1 <= len(inserts) <= again.pages
     assert not [w for w in writes if w[0].upper().startswith("UPDATE") and w[1]]
+
+
+def test_two_syncs_at_once_decide_each_new_ticket_once(itop_sandbox, itop_app, session):
+    """Two polls reading the same new tickets at the same time (the scheduler's and a
+    ``triage poll``): each ticket is created once, with one team decision and one write-back."""
+    if get_settings(itop_app).database_url.startswith("sqlite"):
+        pytest.skip("two writers at once: the PostgreSQL run proves it (row locks)")
+    itop_sandbox.store.bulk_load(synthetic_tickets(600, now=itop_sandbox.store.now(), seed=6))
+    settings = replace_settings(itop_app, itop_writeback=True)
+    results, errors = [], []
+    start = threading.Barrier(2)
+
+    def one_poll():
+        try:
+            with itop_app.app_context():
+                start.wait(timeout=10)
+                results.append(run_poll(session=get_session(), settings=settings))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one_poll) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and len(results) == 2
+    expected = op_ale_ids(itop_sandbox)
+    assert db_ids(session) == expected
+    assert sum(r.created for r in results) == len(expected)
+    per_ticket = session.exec(
+        select(RoutingDecision.ticket_id, func.count()).group_by(RoutingDecision.ticket_id)
+    ).all()
+    assert per_ticket and {count for _, count in per_ticket} == {1}
+    decided = {ticket_id for ticket_id, _ in per_ticket}
+    with_team = set(session.exec(select(Ticket.id).where(Ticket.team_source.is_not(None))))
+    assert decided == with_team
+    writes = session.exec(select(ItopWrite.ticket_id, func.count()).group_by(ItopWrite.ticket_id))
+    routed = set(session.exec(select(Ticket.id).where(Ticket.team_source.not_in(["itop"]))))
+    counts = dict(writes.all())
+    assert set(counts) == routed and set(counts.values()) == {1}

@@ -3,10 +3,12 @@ written once, with its team.
 
 A new ticket takes the queue of its team in iTop when iTop has one for it, else goes to the
 router (in one model call for the page); the rules are ``ingest``'s and ``routing``'s for a
-known ticket (``set_team``, ``route_tickets``). The page's tickets are then written together
-(``upsert.write``, these columns for new tickets only), and ``record`` appends what the
-decisions leave behind, each in one statement: the RoutingDecision rows, the write-backs to
-iTop (write-back on). No ticket object is built for them: a first sync reads thousands.
+known ticket (``set_team``, ``route_tickets``). The page's new tickets are then written
+together (``upsert.write(new=True)``: ``INSERT ... ON CONFLICT DO NOTHING``, so a ticket
+another sync has just written is left to it), and ``record`` appends what the decisions of
+those inserted leave behind, each in one statement: the RoutingDecision rows, the
+write-backs to iTop (write-back on). No ticket object is built for them: a first sync reads
+thousands.
 """
 
 from dataclasses import dataclass
@@ -17,7 +19,8 @@ from triage.config import Settings
 from triage.models import Team, Ticket
 from triage.services import figures, routing, teams, writeback
 
-# what a new ticket's decision sets, on top of the columns read from iTop
+# what a new ticket's decision sets, on top of the columns read from iTop (never written
+# over a known ticket's)
 INSERT_ONLY = (
     "team", "team_source", "confidence", "needs_review", "requalify_suggested", "routed_at",
     "explanation",

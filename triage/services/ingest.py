@@ -106,9 +106,9 @@ def run_poll(
 
 def _state(session: Session) -> SyncState:
     state = session.get(SyncState, SYNC_NAME)
-    if state is None:
-        state = SyncState(name=SYNC_NAME)
-        session.add(state)
+    if state is None:  # the first poll (maybe two at once: the scheduler's and a command's)
+        upsert.insert_missing(session, SyncState.__table__, {"name": SYNC_NAME})
+        state = session.get(SyncState, SYNC_NAME)
     return state
 
 
@@ -173,9 +173,10 @@ def _upsert(
     result: SyncResult,
     contacts: callers.CallerContacts,
 ) -> None:
-    """Create or update the tickets of one page: one read of the known ones, the new ones'
-    teams decided (``arrivals``), one write of them all (INSERT ... ON CONFLICT), then the
-    known tickets that changed read back as objects for what follows a change."""
+    """Create or update the tickets of one page: one read of the known ones' rows, the new
+    ones' teams decided (``arrivals``) and written with them, the changed ones written, then
+    what follows a change (on objects: those that changed, came back, or are new and read by
+    the national hand-off or the completeness request; the others as rows)."""
     fresh = [r for r in requests if (r.service or settings.itop_service) == settings.itop_service]
     if not fresh:
         return
@@ -188,27 +189,37 @@ def _upsert(
     rows, updated = ticket_rows.changed(session=session, requests=fresh, known=known,
                                         contacts=contacts)  # fmt: skip
     result.updated += updated
-    new = arrivals.decide(settings=settings, rows=[r for r in rows if r["itop_id"] not in known])
-    for row in rows:  # the same keys in every row; a known ticket keeps its own
-        if (ticket := known.get(row["itop_id"])) is not None:
-            row.update({name: getattr(ticket, name) for name in arrivals.INSERT_ONLY})
-    ids = upsert.write(session, rows, insert_only=arrivals.INSERT_ONLY)
-    arrivals.record(session=session, settings=settings, arrivals=new, ids=ids)
-    result.created += len(new)
-    # what follows reads the page's tickets: as objects those that changed, came back or are
-    # new and read by the national hand-off or the completeness request; as rows the others
+    new, created, ids = _write(session=session, settings=settings, rows=rows, known=known,
+                               result=result)  # fmt: skip
     asking = completeness_request.active(settings)
-    followed = {a.row["itop_id"] for a in new if asking or a.row["team"] == Team.NATIONAL}
-    wanted = [ids[i] for i in ids if i in known or i in followed]
-    tickets = upsert.read_back(session, wanted + [t.id for i, t in known.items()
-                                                  if i not in ids and t.gone])  # fmt: skip
+    followed = [created[a.row["itop_id"]] for a in new if a.row["itop_id"] in created
+                and (asking or a.row["team"] == Team.NATIONAL)]  # fmt: skip
+    tickets = upsert.read_back(session, followed + [ids[i] for i in ids if i in known] + [
+        t.id for i, t in known.items() if i not in ids and t.gone])  # fmt: skip
     tickets += [t for i, t in known.items() if i not in ids and not t.gone]  # unchanged rows
     _follow_known(session=session, settings=settings, tickets=[t for t in tickets
                   if t.itop_id in known], before=before, result=result)  # fmt: skip
     national.record_handoffs(session=session, tickets=tickets, before=agents)
     completeness_request.ask_missing(
-        session=session, settings=settings, tickets=[t for t in tickets if t.itop_id not in known]
+        session=session, settings=settings, tickets=[t for t in tickets if t.itop_id in created]
     )
+
+
+def _write(
+    *, session: Session, settings: Settings, rows: list[dict], known: dict, result: SyncResult
+) -> tuple[list[arrivals.Arrival], dict[int, int], dict[int, int]]:
+    """Write a page's rows: the new tickets with their teams and decisions, then the changed
+    ones. The new tickets, the ticket ids of those created, of those updated (by iTop id)."""
+    new = arrivals.decide(settings=settings, rows=[r for r in rows if r["itop_id"] not in known])
+    created = upsert.write(session, [a.row for a in new], new=True)
+    # a ticket another sync wrote meanwhile is updated like a known one, without decisions
+    late = [{k: v for k, v in a.row.items() if k not in arrivals.INSERT_ONLY}
+            for a in new if a.row["itop_id"] not in created]  # fmt: skip
+    ids = upsert.write(session, [r for r in rows if r["itop_id"] in known] + late)
+    arrivals.record(session=session, settings=settings, arrivals=new, ids=created)
+    result.created += len(created)
+    result.updated += len(late)
+    return new, created, ids
 
 
 def _follow_known(

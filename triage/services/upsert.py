@@ -4,7 +4,6 @@ a page still handles as objects read back."""
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,26 +17,28 @@ from triage.models import Ticket, UTCDateTime
 _UTC = UTCDateTime()
 
 
-def write(
-    session: Session, rows: list[dict[str, Any]], *, insert_only: Iterable[str] = ()
-) -> dict[int, int]:
-    """One INSERT ... ON CONFLICT (itop_id) DO UPDATE for the rows (all with the same keys);
-    ``insert_only``: columns a new row gets and a known one keeps. The ticket id of each
-    row's iTop id."""
+def write(session: Session, rows: list[dict[str, Any]], *, new: bool = False) -> dict[int, int]:
+    """One INSERT ... ON CONFLICT (itop_id) for the rows (all with the same keys): DO UPDATE
+    of every column given; ``new``: DO NOTHING, the rows being new tickets, with what only a
+    new ticket gets (its team...), and only the rows this statement inserted are answered
+    (another sync may have just written one). The ticket id of each row's iTop id."""
     session.flush()
     if not rows:
         return {}  # nothing pending in the ORM may be overwritten by this statement
     table, columns = Ticket.__table__, list(rows[0])
-    kept = {"itop_id", *insert_only}
     if _postgresql(session):
         statement = postgresql_insert(table).from_select(columns, _records(table, columns))
         params = {"rows": _json_rows(rows)}
     else:
         statement, params = sqlite_insert(table), rows
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.itop_id],
-        set_={name: statement.excluded[name] for name in columns if name not in kept},
-    ).returning(table.c.itop_id, table.c.id)
+    if new:
+        statement = statement.on_conflict_do_nothing(index_elements=[table.c.itop_id])
+    else:
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.itop_id],
+            set_={name: statement.excluded[name] for name in columns if name != "itop_id"},
+        )
+    statement = statement.returning(table.c.itop_id, table.c.id)
     return dict(session.execute(statement, params).all())
 
 
@@ -54,6 +55,13 @@ def insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> Non
     else:  # "insertmanyvalues" (RETURNING asks for it): multi-row statements, not row by row
         key = list(table.primary_key.columns)
         session.execute(sa.insert(table).returning(*key), rows).close()
+
+
+def insert_missing(session: Session, table: sa.Table, values: dict[str, Any]) -> None:
+    """Insert one row unless its key is there already (``ON CONFLICT DO NOTHING``): two
+    processes creating the same row at once both succeed, one row is made."""
+    insert = postgresql_insert if _postgresql(session) else sqlite_insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
 def _postgresql(session: Session) -> bool:
