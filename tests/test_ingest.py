@@ -2,15 +2,15 @@
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 from sqlalchemy import event as sa_event
 from sqlmodel import func, select
 
 from connectors.itop.sandbox import synthetic_tickets
+from tests.plugins.concurrency import run_together
 from triage.config import get_settings, replace_settings
-from triage.db import get_session
+from triage.db import session_scope
 from triage.models import ItopWrite, RoutingDecision, SyncState, Ticket
 from triage.services.ingest import run_poll
 
@@ -230,23 +230,12 @@ def test_two_syncs_at_once_decide_each_new_ticket_once(itop_sandbox, itop_app, s
         pytest.skip("two writers at once: the PostgreSQL run proves it (row locks)")
     itop_sandbox.store.bulk_load(synthetic_tickets(600, now=itop_sandbox.store.now(), seed=6))
     settings = replace_settings(itop_app, itop_writeback=True)
-    results, errors = [], []
-    start = threading.Barrier(2)
 
     def one_poll():
-        try:
-            with itop_app.app_context():
-                start.wait(timeout=10)
-                results.append(run_poll(session=get_session(), settings=settings))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        with itop_app.app_context(), session_scope(itop_app) as own:
+            return run_poll(session=own, settings=settings)
 
-    threads = [threading.Thread(target=one_poll) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors and len(results) == 2
+    results = run_together(one_poll, timeout=120)
     expected = op_ale_ids(itop_sandbox)
     assert db_ids(session) == expected
     assert sum(r.created for r in results) == len(expected)

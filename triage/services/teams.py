@@ -49,24 +49,18 @@ def set_team(
 
 
 def decision_values(
-    *,
-    from_team: str | None,
-    team: str,
-    source: str,
-    actor: str,
-    reason: str = "",
-    confidence: float | None = None,
-    model_version: str | None = None,
+    *, from_team: str | None, team: str, source: str, actor: str, **details
 ) -> dict:
-    """A RoutingDecision's values, but its ticket's id (``team``: a queue, checked)."""
+    """A RoutingDecision's values, but its ticket's id (``team``: a queue, checked);
+    ``details``: its ``reason``, ``confidence`` and ``model_version``, if any."""
     return {
         "actor": actor,
         "source": source,
         "from_team": from_team,
         "to_team": normalize_team(team),
-        "confidence": confidence,
-        "reason": reason,
-        "model_version": model_version,
+        "confidence": details.get("confidence"),
+        "reason": details.get("reason") or "",
+        "model_version": details.get("model_version"),
         "at": utcnow(),
     }
 
