@@ -167,9 +167,9 @@ def test_unknown_itop_team_is_left_to_the_router(itop_sandbox, itop_app, session
 
 
 def test_each_page_is_written_in_one_statement(itop_sandbox, itop_app, session):
-    """INSERT ... ON CONFLICT: new and known tickets of a page together, never row by row;
-    a new ticket is written once, with its team (iTop's or the router's), and the page's
-    decisions together."""
+    """INSERT ... ON CONFLICT: a page's new tickets in one statement, its changed ones in
+    one, never row by row; a new ticket is written once, with its team (iTop's or the
+    router's), and the page's decisions together."""
     store = itop_sandbox.store
     store.bulk_load(synthetic_tickets(450, now=store.now(), seed=4))
     writes = []
