@@ -115,7 +115,7 @@ def _contributions(weights: np.ndarray, names: FeatureNames, row, sign: float) -
     return maps
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=4096)  # the commonest words: about 8 MB when full
 def _char_grams(key: str, low: int, high: int) -> tuple[str, ...]:
     return tuple(word_char_ngrams(key, low, high))
 
