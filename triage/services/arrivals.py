@@ -20,11 +20,13 @@ from triage.models import Team, Ticket
 from triage.services import figures, routing, teams, writeback
 
 # what a new ticket's decision sets, on top of the columns read from iTop (never written
-# over a known ticket's)
-INSERT_ONLY = (
-    "team", "team_source", "confidence", "needs_review", "requalify_suggested", "routed_at",
-    "explanation",
-)
+# over a known ticket's): what routing writes, but the typed prefix, read for every ticket
+INSERT_ONLY = tuple(name for name in routing.ROUTED_COLUMNS if name != "prefix")
+_DEFAULTS = {
+    name: column.default.arg if column.default else None
+    for name, column in Ticket.__table__.columns.items()
+    if name in INSERT_ONLY
+}
 
 
 @dataclass
@@ -36,18 +38,11 @@ class Arrival:
     write: dict | None = None  # ItopWrite values (the router's team, to write back)
 
 
-def _defaults() -> dict:
-    columns = Ticket.__table__.columns
-    return {name: columns[name].default.arg if columns[name].default else None
-            for name in INSERT_ONLY}  # fmt: skip
-
-
 def decide(*, settings: Settings, rows: list[dict]) -> list[Arrival]:
     """Give each new ticket's row its team (iTop's, else the router's) and routing columns."""
     arrivals, to_route = [], []
-    defaults = _defaults()
     for row in rows:
-        row.update(defaults)
+        row.update(_DEFAULTS)
         queue = settings.queue_of_itop_team(row["itop_team"])
         if queue is None:
             to_route.append(row)

@@ -194,9 +194,9 @@ def _upsert(
     asking = completeness_request.active(settings)
     followed = [created[a.row["itop_id"]] for a in new if a.row["itop_id"] in created
                 and (asking or a.row["team"] == Team.NATIONAL)]  # fmt: skip
-    tickets = upsert.read_back(session, followed + [ids[i] for i in ids if i in known] + [
-        t.id for i, t in known.items() if i not in ids and t.gone])  # fmt: skip
-    tickets += [t for i, t in known.items() if i not in ids and not t.gone]  # unchanged rows
+    unchanged = [t for i, t in known.items() if i not in ids]
+    objects = followed + [ids[i] for i in ids if i in known] + [t.id for t in unchanged if t.gone]
+    tickets = upsert.read_back(session, objects) + [t for t in unchanged if not t.gone]
     _follow_known(session=session, settings=settings, tickets=[t for t in tickets
                   if t.itop_id in known], before=before, result=result)  # fmt: skip
     national.record_handoffs(session=session, tickets=tickets, before=agents)

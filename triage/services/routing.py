@@ -66,7 +66,7 @@ def _prefix_only(title: str) -> Routed:
 
 
 # what routing writes on a ticket (the team and its source through set_team)
-_ROUTED_COLUMNS = (
+ROUTED_COLUMNS = (
     "prefix", "confidence", "needs_review", "requalify_suggested", "routed_at", "explanation",
     "team", "team_source",
 )
@@ -115,7 +115,7 @@ def _apply(
     decision = routed.decision
     for name, value in routed_columns(routed).items():
         setattr(ticket, name, value)
-    for name in _ROUTED_COLUMNS:  # the same UPDATE for every routed ticket: one executemany
+    for name in ROUTED_COLUMNS:  # the same UPDATE for every routed ticket: one executemany
         flag_modified(ticket, name)
     if decision.team is None:
         session.add(ticket)
