@@ -1,6 +1,7 @@
 """The iTop client against the sandbox: protocol, typed errors, retries, dates, HTML, OQL."""
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -187,6 +188,63 @@ def test_keyset_pages_read_every_ticket_once_while_tickets_change(itop_sandbox, 
 def test_keyset_without_condition_and_an_exact_last_page(itop_sandbox, client):
     pages = list(client.iter_keyset("UserRequest", "", output_fields="id", page_size=5))
     assert [[o.key for o in p.objects] for p in pages] == [[11, 10, 9, 8, 7], [6, 5, 4, 3, 2], []]
+
+
+def _count_ticket_gets(sandbox, fail_at: int | None = None) -> list[str]:
+    """The OQL of each UserRequest ``core/get`` the sandbox answers (the ``fail_at``-th one
+    answered with an iTop error)."""
+    gets: list[str] = []
+
+    def count(params, _store):
+        if params.get("operation") == "core/get" and params.get("class") == "UserRequest":
+            gets.append(params["key"])
+            if len(gets) == fail_at:
+                return {"code": 100, "message": "Error: MySQL server has gone away"}
+        return None
+
+    sandbox.hooks.append(count)
+    return gets
+
+
+def _reading_threads() -> list[threading.Thread]:
+    """The read-ahead threads still alive, once each had 5 s to end."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("itop-pages"):
+            thread.join(5)
+    return [t for t in threading.enumerate() if t.name.startswith("itop-pages") and t.is_alive()]
+
+
+def test_keyset_read_ahead_asks_the_next_page_while_the_caller_has_this_one(itop_sandbox, client):
+    gets = _count_ticket_gets(itop_sandbox)
+    pages = client.iter_keyset("UserRequest", "", output_fields="id", page_size=4, read_ahead=True)
+    first = next(pages)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+    while len(gets) < 2 and dt.datetime.now() < deadline:
+        threading.Event().wait(0.01)
+    assert len(gets) == 2  # asked while the first page is still ours
+    keys = [[o.key for o in page.objects] for page in [first, *pages]]
+    assert keys == [[11, 10, 9, 8], [7, 6, 5, 4], [3, 2]]  # the pages of a plain reading
+    assert gets[1].endswith("id < 8") and gets[2].endswith("id < 4") and len(gets) == 3
+    assert client.calls == 3 and 0 <= client.waited_seconds <= client.answer_seconds
+    assert _reading_threads() == []
+
+
+def test_keyset_read_ahead_raises_a_failed_read_at_its_page(itop_sandbox, client):
+    gets = _count_ticket_gets(itop_sandbox, fail_at=2)
+    pages = client.iter_keyset("UserRequest", "", output_fields="id", page_size=4, read_ahead=True)
+    assert [o.key for o in next(pages).objects] == [11, 10, 9, 8]
+    with pytest.raises(ItopRemoteError, match="gone away"):
+        next(pages)
+    assert len(gets) == 2 and _reading_threads() == []  # nothing asked after the failure
+
+
+def test_keyset_read_ahead_stopped_by_its_caller_leaves_no_read_going(itop_sandbox, client):
+    gets = _count_ticket_gets(itop_sandbox)
+    pages = client.iter_keyset("UserRequest", "", output_fields="id", page_size=2, read_ahead=True)
+    next(pages)
+    pages.close()  # the caller failed on its page: the read in flight ends, no other starts
+    assert _reading_threads() == [] and len(gets) <= 2
+    assert client.get("UserRequest", 5, output_fields="id").objects[0].key == 5  # still usable
 
 
 def test_ids_rechecked_in_batches_missing_ones_are_deleted(itop_sandbox, client):

@@ -141,3 +141,15 @@ def test_a_deleted_ticket_is_gone_and_logged():
             {"objkey": "5", "fname": "R-000005", "date": "2026-11-28 16:00:00",
              "userinfo": "sandbox"},
         ]
+
+
+def test_a_paced_sandbox_answers_as_slowly_as_a_real_itop():
+    """``pace``: an answer takes at least that long for each field of each object it holds
+    (the sync benchmark holds the sandbox to a real iTop's pace); the answer is unchanged."""
+    with Sandbox(SandboxStore()) as fast, Sandbox(SandboxStore(), pace=0.01) as paced:
+        started = time.perf_counter()
+        answer = get(paced, "SELECT UserRequest", fields="id,ref")  # 10 tickets x 2 fields
+        took = time.perf_counter() - started
+        assert answer == get(fast, "SELECT UserRequest", fields="id,ref")
+        assert len(answer["objects"]) == 10 and took >= 0.2
+        assert get(paced, 999999)["objects"] is None

@@ -1,4 +1,4 @@
-"""iTop REST/JSON client: one requests.Session, retries with backoff, a timeout on every call.
+"""iTop REST/JSON client: requests sessions, retries with backoff, a timeout on every call.
 
 The protocol, as recorded on iTop 3.2: a POST to ``<url>/webservices/rest.php`` with the form
 fields ``version``, ``json_data`` and ``auth_user``/``auth_pwd`` (or an ``Auth-Token`` header);
@@ -10,6 +10,7 @@ import email.utils
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,10 +25,12 @@ from connectors.itop.errors import (
     ItopRemoteError,
     ItopUnreachable,
 )
+from connectors.itop.pages import keyset_pages
 from connectors.itop.wire import (
     ItopObject,
     ItopPage,
     excerpt,
+    failure_reason,
     fields_spec,
     http_session,
     never_sent,
@@ -69,12 +72,17 @@ class ItopClient:
         self.timeout = timeout
         self._auth = {} if token else {"auth_user": user or "", "auth_pwd": password or ""}
         self.server_date: dt.datetime | None = None
-        # how long this client waited for iTop's answers (the request sent, the body read,
-        # retries included), and how many POSTs it made: what a sync owes to iTop, not to us
+        # how long iTop took to answer (the request sent, the body read, retries included),
+        # how many POSTs this client made, and how long its caller was held waiting for
+        # iTop: less than the answer time when pages are read ahead (``iter_keyset``)
         self.answer_seconds = 0.0
         self.calls = 0
+        self.waited_seconds = 0.0
+        self._counting = threading.Lock()
+        self._reader = threading.local()  # the read-ahead thread's own HTTP session
         headers = {"Auth-Token": token} if token else {}
-        self.session = http_session(verify, headers, read_retry(retries, backoff))
+        self._read_session = lambda: http_session(verify, headers, read_retry(retries, backoff))
+        self.session = self._read_session()
         # A write is retried only when it surely did not reach iTop (no connection): one
         # sent twice would append its case-log entry twice. Its caller retries it later.
         self.write_session = http_session(verify, headers, write_retry(retries, backoff))
@@ -107,20 +115,26 @@ class ItopClient:
     def _post(self, payload: dict[str, Any], *, write: bool = False) -> dict[str, Any]:
         """POST the form and return the decoded JSON object."""
         data = {"version": self.version, "json_data": json.dumps(payload), **self._auth}
-        http = self.write_session if write else self.session
+        reading_ahead = getattr(self._reader, "session", None)
+        http = self.write_session if write else reading_ahead or self.session
         started = time.perf_counter()
         try:
             response = http.post(self.endpoint, data=data, timeout=self.timeout)
         except requests.exceptions.RequestException as exc:
+            reason = failure_reason(exc, self.endpoint, self.timeout)
             if write and not never_sent(exc):
                 raise ItopNoAnswer(
-                    f"iTop gave no answer to {payload.get('operation')} "
-                    f"({self._describe(exc)}): it may have been applied"
+                    f"iTop gave no answer to {payload.get('operation')} ({reason}): "
+                    "it may have been applied"
                 ) from exc
-            raise ItopUnreachable(self._describe(exc)) from exc
+            raise ItopUnreachable(reason) from exc
         finally:
-            self.answer_seconds += time.perf_counter() - started
-            self.calls += 1
+            elapsed = time.perf_counter() - started
+            with self._counting:
+                self.answer_seconds += elapsed
+                self.calls += 1
+                if reading_ahead is None:
+                    self.waited_seconds += elapsed
         if response.status_code >= 500:
             raise ItopUnreachable(f"iTop answered HTTP {response.status_code}")
         if response.status_code != 200:
@@ -135,17 +149,6 @@ class ItopClient:
         if not isinstance(body, dict):
             raise ItopProtocolError(f"iTop answered JSON that is not an object: {excerpt(body)}")
         return body
-
-    def _describe(self, exc: requests.exceptions.RequestException) -> str:
-        """A readable reason for a failed POST (after the retries)."""
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        status = re.search(r"too many (\d+) error", str(reason or exc))
-        if status:
-            return f"iTop answered HTTP {status.group(1)} on every try at {self.endpoint}"
-        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(reason or exc):
-            return f"iTop did not answer within {self.timeout} s at {self.endpoint}"
-        detail = reason.__class__.__name__ if reason is not None else exc.__class__.__name__
-        return f"iTop unreachable at {self.endpoint} ({detail})"
 
     def _note_date(self, header: str | None) -> None:
         """Remember iTop's clock (HTTP Date header) to bound sync windows by its time."""
@@ -196,28 +199,35 @@ class ItopClient:
         return self.get(cls, oql, output_fields="id", limit=1, page=1).total
 
     def iter_keyset(
-        self, cls: str, where: str, *, output_fields: str | list[str], page_size: int
+        self,
+        cls: str,
+        where: str,
+        *,
+        output_fields: str | list[str],
+        page_size: int,
+        read_ahead: bool = False,
     ) -> Iterator[ItopPage]:
-        """Every object matching ``where``, a page at a time, by id descending (keyset paging).
+        """Every object matching ``where``, a page at a time, by id descending (keyset paging,
+        ``pages.keyset_pages``); ``read_ahead``: the next page asked while the caller works
+        on this one."""
+        return keyset_pages(self, cls, where, output_fields=output_fields,
+                            page_size=page_size, read_ahead=read_ahead)  # fmt: skip
 
-        iTop's OQL has no ORDER BY; it answers in ref order, descending, and refs follow ids.
-        Each page asks ``id < <lowest id so far>`` with ``limit``, so an object that changes
-        (or leaves the query) while the pages are read never shifts the others: no page is
-        skipped or read twice, however busy iTop is.
-        """
-        bound: int | None = None
-        while True:
-            conditions = [c for c in (where, f"id < {bound}" if bound else "") if c]
-            oql = f"SELECT {cls}" + (" WHERE " + " AND ".join(conditions) if conditions else "")
-            page = self.get(cls, oql, output_fields=output_fields, limit=page_size, page=1)
-            if page.objects:
-                lowest = min(o.key for o in page.objects)
-                if bound is not None and lowest >= bound:
-                    raise ItopProtocolError(f"iTop ignored the keyset condition id < {bound}")
-                bound = lowest
-            yield page
-            if len(page.objects) < page_size:
-                return
+    # --- for a thread reading ahead (pages.py) --------------------------------------------
+
+    def new_read_session(self) -> requests.Session:
+        """A reading HTTP session of its own, for another thread (close it when done)."""
+        return self._read_session()
+
+    def read_in_this_thread_with(self, session: requests.Session) -> None:
+        """This thread's reads go through ``session``, and do not count as the caller's
+        waits (``waited_seconds``)."""
+        self._reader.session = session
+
+    def count_wait(self, seconds: float) -> None:
+        """The caller was held that long waiting for an answer read in another thread."""
+        with self._counting:
+            self.waited_seconds += seconds
 
     def get_by_ids(
         self, cls: str, ids: list[int], *, output_fields: str | list[str], batch: int = 500

@@ -1,5 +1,6 @@
 """The wire of the iTop client: HTTP sessions with their retries, and iTop's answer shapes."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,18 @@ def never_sent(exc: requests.exceptions.RequestException) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def failure_reason(exc: requests.exceptions.RequestException, endpoint: str, timeout: float) -> str:
+    """A readable reason for a failed POST to ``endpoint`` (after the retries)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    status = re.search(r"too many (\d+) error", str(reason or exc))
+    if status:
+        return f"iTop answered HTTP {status.group(1)} on every try at {endpoint}"
+    if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(reason or exc):
+        return f"iTop did not answer within {timeout} s at {endpoint}"
+    detail = reason.__class__.__name__ if reason is not None else exc.__class__.__name__
+    return f"iTop unreachable at {endpoint} ({detail})"
 
 
 def fields_spec(output_fields: str | list[str]) -> str:

@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> None:
         "--updates-per-get", type=int, default=0, help="change N tickets after each core/get"
     )
     parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="answer no faster than S seconds a field of each object (a real iTop 3.2 "
+        "answering a sync's pages: about 0.000024)",
+    )
+    parser.add_argument(
         "--activity", type=float, default=0.0, help="change R tickets a second in the background"
     )
     args = parser.parse_args(argv)
@@ -34,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         token_extension=args.token_extension,
         updates_per_get=args.updates_per_get,
+        pace=args.pace,
     )
     if args.generate:
         sandbox.store.bulk_load(synthetic_tickets(args.generate, now=sandbox.store.now()))
