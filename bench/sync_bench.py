@@ -150,12 +150,15 @@ def bench(url: str | None, tickets: int, page_size: int, instance: str, busy: in
 
 
 def warm_router(app) -> None:
-    """Load the router now (the scheduler keeps it loaded from one poll to the next)."""
+    """Load the router now, as the scheduler does before a poll (``settle_router``), and
+    keeps it from one poll to the next."""
+    from triage.scheduler import settle_router
     from triage.services.training import get_router
 
     started = time.perf_counter()
     # what explanations read of the model is prepared at the first one: done here too
     get_router(get_settings(app)).decide_explained_many([("Ticket", "Bonjour")])
+    settle_router(get_settings(app))
     print(f"router loaded in {time.perf_counter() - started:.2f} s (before timing)")
 
 

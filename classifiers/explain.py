@@ -101,10 +101,10 @@ class FeatureNames:
 
 
 def _contributions(weights: np.ndarray, names: FeatureNames, row, sign: float) -> dict:
-    """{vectorizer name: {term: contribution}} of one ticket's feature row."""
-    row = row.tocsr()
-    columns = row.indices
-    contrib = weights[columns] * row.data * sign
+    """{vectorizer name: {term: contribution}} of one ticket's feature row ((columns,
+    values) of its non-zero features)."""
+    columns, values = row
+    contrib = weights[columns] * values * sign
     kinds = names.kind_of[columns]
     maps: dict[str, dict[str, float]] = {}
     for i, kind in enumerate(names.kinds):

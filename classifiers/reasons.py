@@ -22,6 +22,17 @@ class Explanation:
     terms: list = field(default_factory=list)  # [term, weight, team], heaviest first
     sentence: str = ""
 
+    def stored(self) -> dict:
+        """As a ticket keeps it (JSON): every field, the terms copied."""
+        return {
+            "leaning": self.leaning,
+            "confidence": self.confidence,
+            "threshold": self.threshold,
+            "override_threshold": self.override_threshold,
+            "terms": [list(term) for term in self.terms],
+            "sentence": self.sentence,
+        }
+
     def pairs(self, team: str | None = None) -> list[list]:
         """[term, weight] of the terms pushing towards ``team`` (default: the leaning)."""
         wanted = team or self.leaning

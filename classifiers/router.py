@@ -109,12 +109,15 @@ class Router:
         prefixes, texts = self._read(tickets)
         answers = []
         for start in range(0, len(tickets), CHUNK):
-            matrix = self._matrix(texts[start : start + CHUNK])
+            matrix = self._matrix(texts[start : start + CHUNK]).tocsr()
             probas = self._p_si2c(matrix)
+            ends = matrix.indptr
             for offset, p in enumerate(probas):
                 i = start + offset
                 decision = self._decide(prefixes[i], float(p))
-                terms = self._terms(tickets[i], matrix[offset], k)
+                # the row's non-zero (columns, values), read off the CSR arrays directly
+                row = slice(ends[offset], ends[offset + 1])
+                terms = self._terms(tickets[i], (matrix.indices[row], matrix.data[row]), k)
                 answers.append(
                     (prefixes[i], decision, self._explanation(prefixes[i], decision, terms))
                 )

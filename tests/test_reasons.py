@@ -1,5 +1,7 @@
 """Explanations: words towards each team, the threshold, and why a human decides, in French."""
 
+import dataclasses
+
 import pytest
 
 from classifiers.policy import decide_proba
@@ -71,6 +73,7 @@ def test_the_batch_gives_each_decision_with_its_explanation(app):
             assert "_" not in term
             assert "Kerbrat" not in term and "Sandrine" not in term
         assert why.pairs() == [[t, w] for t, w, team in why.terms if team == why.leaning]
+        assert why.stored() == dataclasses.asdict(why)  # what a ticket keeps: every field
 
 
 def test_a_technical_signal_is_shown_through_the_words_that_told_it(app):

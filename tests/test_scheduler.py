@@ -1,6 +1,7 @@
 """The scheduler: jobs, their records, snapshots, and real ``triage scheduler`` processes."""
 
 import datetime as dt
+import gc
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from tests.plugins.factories import make_ticket, seed_backlog
+from triage import scheduler
 from triage.config import get_settings, replace_settings
 from triage.db import session_scope
 from triage.models import (
@@ -22,9 +24,10 @@ from triage.models import (
     RoutingDecision,
     utcnow,
 )
-from triage.scheduler import JobSpec, build_scheduler, job_specs, run_job
+from triage.scheduler import JobSpec, build_scheduler, job_specs, run_job, settle_router
 from triage.services.jobs import job_status
 from triage.services.snapshots import snapshot_series, take_snapshot
+from triage.services.training import get_router
 
 NATIONAL = "national@example.org"
 TRIAGE = str(Path(sys.executable).with_name("triage"))
@@ -58,6 +61,27 @@ def test_jobs_have_fixed_ids_and_safe_defaults(app, settings):
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.misfire_grace_time >= 60
+
+
+def _is_collected(thing) -> bool:
+    """Whether the cyclic garbage collector still walks ``thing`` (frozen: it does not)."""
+    return any(o is thing for o in gc.get_objects())
+
+
+def test_the_router_is_loaded_before_a_poll_and_left_out_of_the_collector(settings):
+    router = get_router(settings)
+    gc.unfreeze()
+    scheduler._SETTLED.clear()
+    try:
+        assert _is_collected(router.pipeline)
+        settle_router(settings)  # what the poll job does first
+        assert not _is_collected(router.pipeline) and gc.get_freeze_count() > 0
+        gc.unfreeze()
+        settle_router(settings)  # the same model: not frozen again (nothing new to leave out)
+        assert _is_collected(router.pipeline)
+    finally:
+        gc.unfreeze()
+        scheduler._SETTLED.clear()
 
 
 def test_poll_without_itop_url_records_a_clear_error(app):

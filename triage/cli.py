@@ -111,8 +111,9 @@ def poll_command() -> None:
     click.echo(
         f"Lus {result.fetched}, créés {result.created}, mis à jour {result.updated} "
         f"({result.pages} page(s)) ; dernière modification vue {watermark}. "
-        f"Durée {result.seconds:.1f} s, dont {result.itop_seconds:.1f} s d'attente des "
-        f"réponses d'iTop ({result.itop_calls} appel(s))."
+        f"Durée {result.seconds:.1f} s, dont {result.waited_seconds:.1f} s d'attente des "
+        f"réponses d'iTop ({result.itop_calls} appel(s) ; iTop a répondu en "
+        f"{result.itop_seconds:.1f} s, la page suivante pendant l'écriture de la précédente)."
     )
 
 

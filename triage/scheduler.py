@@ -7,6 +7,7 @@ during a deploy do no harm. SIGTERM / SIGINT stop it cleanly (running jobs finis
 """
 
 import datetime as dt
+import gc
 import logging
 import signal
 import threading
@@ -32,7 +33,7 @@ from triage.services.jobs import record_job
 from triage.services.outbox import OutboxError, send_pending
 from triage.services.retrain import process_retrain_request
 from triage.services.snapshots import take_snapshot
-from triage.services.training import train
+from triage.services.training import get_router, train
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def poll_job(*, session, settings: Settings) -> Any:
     """Sync with iTop once."""
     if not settings.itop_url:
         raise JobSkipped("TRIAGE_ITOP_URL n'est pas configuré : synchronisation impossible")
+    settle_router(settings)
     with ITOP_TURN:
         result = run_poll(session=session, settings=settings)
     return {
@@ -115,6 +117,26 @@ def retrain_job(*, session, settings: Settings) -> Any:
 def retrain_request_job(*, session, settings: Settings) -> Any:
     """Run the retraining an admin asked for on the admin page, if any."""
     return process_retrain_request(session=session, settings=settings)
+
+
+_SETTLED: set[str] = set()  # the router models already left out of the collector's rounds
+
+
+def settle_router(settings: Settings) -> None:
+    """Load the router before a poll, and the first time a model is loaded in this process,
+    leave what is alive then out of the cyclic garbage collector's rounds (``gc.freeze``,
+    after a collection so that no garbage is kept). The model's 200,000-odd objects live as
+    long as the process; unfrozen, every full collection a sync's allocations set off walks
+    them again: a tenth of a first sync's own work (bench/sync_bench.py)."""
+    try:
+        version = get_router(settings).version
+    except Exception as exc:  # noqa: BLE001 - the poll routes by prefix and says why
+        log.warning("router not loaded before the poll: %s", exc)
+        return
+    if version not in _SETTLED:
+        gc.collect()
+        gc.freeze()
+        _SETTLED.add(version)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """Routing of new tickets and the ``classify`` service (prefix reader + model + policy)."""
 
-import dataclasses
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
@@ -156,7 +155,7 @@ def routed_columns(routed: Routed) -> dict:
 
 def stored_explanation(explanation: Explanation | None) -> dict | None:
     """What a ticket keeps of its routing explanation (JSON): the sentence and the facts."""
-    return dataclasses.asdict(explanation) if explanation is not None else None
+    return explanation.stored() if explanation is not None else None
 
 
 def routing_log_entry(routed: Routed, settings: Settings) -> str:
