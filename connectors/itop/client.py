@@ -198,20 +198,11 @@ class ItopClient:
         """How many objects an OQL query matches (one object asked, iTop's ``Found: N``)."""
         return self.get(cls, oql, output_fields="id", limit=1, page=1).total
 
-    def iter_keyset(
-        self,
-        cls: str,
-        where: str,
-        *,
-        output_fields: str | list[str],
-        page_size: int,
-        read_ahead: bool = False,
-    ) -> Iterator[ItopPage]:
-        """Every object matching ``where``, a page at a time, by id descending (keyset paging,
-        ``pages.keyset_pages``); ``read_ahead``: the next page asked while the caller works
-        on this one."""
-        return keyset_pages(self, cls, where, output_fields=output_fields,
-                            page_size=page_size, read_ahead=read_ahead)  # fmt: skip
+    def iter_keyset(self, cls: str, where: str, **paging: Any) -> Iterator[ItopPage]:
+        """Every object matching ``where``, a page at a time, by id descending: keyset paging
+        (``pages.keyset_pages``: ``output_fields``, ``page_size``, ``read_ahead``, the next
+        page asked while the caller works on this one)."""
+        return keyset_pages(self, cls, where, **paging)
 
     # --- for a thread reading ahead (pages.py) --------------------------------------------
 
