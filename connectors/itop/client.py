@@ -81,8 +81,8 @@ class ItopClient:
         self._counting = threading.Lock()
         self._reader = threading.local()  # the read-ahead thread's own HTTP session
         headers = {"Auth-Token": token} if token else {}
-        self._read_session = lambda: http_session(verify, headers, read_retry(retries, backoff))
-        self.session = self._read_session()
+        self._reading = (verify, headers, read_retry(retries, backoff))
+        self.session = self.new_read_session()
         # A write is retried only when it surely did not reach iTop (no connection): one
         # sent twice would append its case-log entry twice. Its caller retries it later.
         self.write_session = http_session(verify, headers, write_retry(retries, backoff))
@@ -207,8 +207,9 @@ class ItopClient:
     # --- for a thread reading ahead (pages.py) --------------------------------------------
 
     def new_read_session(self) -> requests.Session:
-        """A reading HTTP session of its own, for another thread (close it when done)."""
-        return self._read_session()
+        """A reading HTTP session (retries with backoff); another thread's own, for one that
+        reads ahead (close it when done)."""
+        return http_session(*self._reading)
 
     def read_in_this_thread_with(self, session: requests.Session) -> None:
         """This thread's reads go through ``session``, and do not count as the caller's
