@@ -28,6 +28,7 @@ from triage.models.base import (  # noqa: F401
 from triage.models.jobs import (  # noqa: F401
     BacklogSnapshot,
     DashboardFigure,
+    DataVersion,
     JobRun,
     ReplayRun,
     RetrainRequest,

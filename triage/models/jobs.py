@@ -1,5 +1,5 @@
 """The processes' own state: the sync's progress, daily snapshots, stored dashboard figures,
-scheduler jobs, retrain requests and replays."""
+the tables' versions, scheduler jobs, retrain requests and replays."""
 
 import datetime as dt
 
@@ -46,6 +46,14 @@ class DashboardFigure(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: dict = Field(default_factory=dict, sa_type=sa.JSON)
     computed_at: dt.datetime = _time(nullable=False, default=utcnow)
+
+
+class DataVersion(SQLModel, table=True):
+    """How many committed transactions changed a table (``name``: "ticket"), for the figures
+    a process keeps in memory: they are stale once the number moved (services.ticket_changes)."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    version: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class JobRun(SQLModel, table=True):

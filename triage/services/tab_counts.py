@@ -3,9 +3,12 @@ shared by the queue page, its live updates and the dashboard's refresh signal.
 
 Counting 30,000 open tickets costs more than the rest of a queue page together, and every
 page and every live poll (each open page, every few seconds) asks for the same figures. So
-the counts without a search are kept ``COUNTS_TTL`` seconds per process: a change made in
-this process (a requalification, a take, a sync page) clears them at its commit; one made
-by another process shows within ``COUNTS_TTL`` seconds. Counts of a search are never kept.
+the counts without a search are kept per process, with the tickets' version they were
+computed at (``ticket_changes``): a change committed by any process (a requalification on
+the other gunicorn worker, a sync page of the scheduler) moves the version, and the next
+page counts again. They are also kept at most ``COUNTS_TTL`` seconds: the "bientôt en
+retard" count changes with time alone, and SQL sent outside triage moves no version.
+Counts of a search are never kept.
 """
 
 import dataclasses
@@ -13,7 +16,6 @@ import datetime as dt
 import threading
 import time
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from triage.config import Settings
@@ -26,12 +28,13 @@ from triage.services.listing import (
     soon_overdue_count,
     ticket_page,
 )
+from triage.services.ticket_changes import tickets_version
 
 ALL_TAB = "ALL"
 SOON_TAB = "SOON"
-COUNTS_TTL = 3.0  # seconds: counts another process changed may show this late
+COUNTS_TTL = 3.0  # seconds: the longest the counts are kept, whatever the version says
 
-_cache: dict[tuple[str, str], tuple[float, dict[str, int]]] = {}
+_cache: dict[tuple[str, str], tuple[float, int, dict[str, int]]] = {}
 _lock = threading.Lock()
 
 
@@ -40,16 +43,17 @@ def tab_counts(*, session: Session, settings: Settings, q: str = "") -> dict[str
     (``TRIAGE``), ``SOON`` and ``ALL`` (every queue together)."""
     key = (str(session.get_bind().url), settings.itop_service)
     if not q:
+        version = tickets_version(session=session)  # read before counting (ticket_changes)
         with _lock:
             kept = _cache.get(key)
-        if kept and kept[0] > time.monotonic():
-            return dict(kept[1])
+        if kept and kept[0] > time.monotonic() and kept[1] == version:
+            return dict(kept[2])
     counts = queue_counts(session=session, settings=settings, q=q)
     counts[ALL_TAB] = sum(counts.get(queue, 0) for queue in QUEUES)
     counts[SOON_TAB] = soon_overdue_count(session=session, settings=settings, q=q)
     if not q:
         with _lock:
-            _cache[key] = (time.monotonic() + COUNTS_TTL, dict(counts))
+            _cache[key] = (time.monotonic() + COUNTS_TTL, version, dict(counts))
     return counts
 
 
@@ -80,23 +84,6 @@ def tab_page(
 
 
 def forget() -> None:
-    """Drop the kept counts (a change was committed in this process)."""
+    """Drop the kept counts (the next page counts again)."""
     with _lock:
         _cache.clear()
-
-
-@sa.event.listens_for(sa.orm.Session, "after_flush")
-def _wrote_objects(session, _flush_context) -> None:
-    session.info["triage_wrote"] = True
-
-
-@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
-def _wrote_rows(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["triage_wrote"] = True
-
-
-@sa.event.listens_for(sa.orm.Session, "after_commit")
-def _committed(session) -> None:
-    if session.info.pop("triage_wrote", False):
-        forget()

@@ -1,0 +1,76 @@
+"""The tickets' version: a number every committed transaction that changed tickets moves,
+in that transaction, whichever process made it (a web worker, the scheduler, a command).
+
+A web worker keeps figures derived from the tickets in memory (the queue tabs' counts); it
+keeps them with the version it read before computing them, and computes them again once
+the version moved. So an agent who requalifies a ticket on one gunicorn worker sees it gone
+from the queue the next page shows, served by the other worker, and a sync page shows at
+once too.
+
+Why this is exact: the version is bumped in the changing transaction itself, as its last
+statement, and read before the figures are. A reader that read the old number computed
+figures with or without the change, and computes them again on its next read; one that read
+the new number reads after the commit. The row is locked only from that last statement to
+the commit, when the transaction has nothing left to wait for: writers never deadlock on it.
+
+What counts as a change: an ORM flush of a ``Ticket``, or an INSERT / UPDATE / DELETE on
+the ``ticket`` table through a session. SQL sent on a bare connection (a migration, psql)
+moves nothing: the kept figures' own time limit covers it.
+"""
+
+import itertools
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from triage.models import DataVersion, Ticket
+
+TICKETS = "ticket"
+_CHANGED = "triage.tickets_changed"
+
+
+def tickets_version(*, session: Session) -> int:
+    """The tickets' version now (0 before any change was counted)."""
+    found = session.exec(select(DataVersion.version).where(DataVersion.name == TICKETS))
+    return int(found.first() or 0)
+
+
+def _bump(session: sa.orm.Session) -> None:
+    """One more change of the tickets, in the session's transaction (the row made if new)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DataVersion.__table__).values(name=TICKETS, version=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["name"], set_={"version": DataVersion.__table__.c.version + 1}
+    )
+    session.execute(statement)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _flushed(session: sa.orm.Session, _flush_context) -> None:
+    written = itertools.chain(session.new, session.dirty, session.deleted)  # still this flush's
+    if any(isinstance(item, Ticket) for item in written):
+        session.info[_CHANGED] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
+def _executed(state: sa.orm.ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        if getattr(getattr(state.statement, "table", None), "name", None) == Ticket.__tablename__:
+            state.session.info[_CHANGED] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _committing(session: sa.orm.Session) -> None:
+    session.flush()  # what the commit would flush, so that its tickets are seen here
+    if session.info.pop(_CHANGED, False):
+        _bump(session)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _ended(session: sa.orm.Session, transaction) -> None:
+    """The session's transaction ended (rolled back: its changes went with it). A savepoint
+    or a flush's inner transaction is not it: what the outer one changed still counts."""
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_CHANGED, None)
