@@ -14,7 +14,8 @@ from triage.config import get_settings
 
 log = logging.getLogger(__name__)
 
-def sqlite_indexed_by(session: Session, statement, index: str):
+
+def sqlite_indexed_by(dialect: sa.Dialect, statement, index: str):
     """``statement`` (a SELECT on ``ticket``, no untrusted text in its values: they are
     written inline) pinned to ``index`` on SQLite (``INDEXED BY``); unchanged elsewhere.
 
@@ -22,7 +23,6 @@ def sqlite_indexed_by(session: Session, statement, index: str):
     order in the schema, which an ``ALTER TABLE`` may change: it can take the index of every
     ticket where the one of open tickets reads thirty times fewer rows.
     """
-    dialect = session.get_bind().dialect
     if dialect.name != "sqlite":
         return statement
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))

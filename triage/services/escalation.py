@@ -111,7 +111,7 @@ def candidate_statement(*, session: Session, limits: Thresholds, settings: Setti
     """``candidate_query`` as run: on SQLite pinned to ix_ticket_due (``INDEXED BY``), whose
     planner, without statistics, may take an index of every ticket and read them all."""
     query = candidate_query(limits=limits, settings=settings)
-    return sqlite_indexed_by(session, query, "ix_ticket_due")
+    return sqlite_indexed_by(session.get_bind().dialect, query, "ix_ticket_due")
 
 
 def _candidate_ids(session: Session, limits: Thresholds, settings: Settings) -> list[int]:

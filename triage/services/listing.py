@@ -2,6 +2,7 @@
 
 import base64
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,13 +178,47 @@ def page_ids_statement(
 ):
     """The ids of one page of the listing (the keyset cursor or the offset applied), as run:
     on SQLite pinned to the index of open tickets (or of the backlog) unless it searches."""
+    return _page_ids(query, settings, now, session.get_bind().dialect)
+
+
+def _page_ids(query: TicketQuery, settings: Settings, now: dt.datetime, dialect: sa.Dialect):
     ids = ids_query(query, settings=settings, now=now)
     if query.after:
         ids = ids.where(_after(query.after, query.sort))
     ids = ids.offset(_offset(query)).limit(query.per_page + 1)
     if query.q:  # the search text is written by users: never inline (left to the planner)
         return ids
-    return sqlite_indexed_by(session, ids, _listing_index(query))
+    return sqlite_indexed_by(dialect, ids, _listing_index(query))
+
+
+def _rows_statement(
+    query: TicketQuery, settings: Settings, now: dt.datetime, dialect: sa.Dialect,
+    columns: tuple[str, ...] | None,
+) -> sa.Select:
+    """The page's rows: its ids from the index alone (an offset skips index entries, not
+    rows), then only these rows and the newest id, in one statement."""
+    page = _page_ids(query, settings, now, dialect).subquery()
+    read = [getattr(Ticket, name) for name in columns] if columns else [Ticket]
+    latest = sa.orm.aliased(Ticket)  # the newest id, in the same snapshot (no round trip)
+    newest = select(sa.func.max(latest.id)).scalar_subquery().label("newest")
+    return select(*read, newest).join(page, Ticket.id == page.c.id).order_by(*_order(query))
+
+
+# A listing that does not depend on the time (no overdue filter) is the same statement on
+# every request: kept, SQLAlchemy reuses its cache key and compiled form instead of
+# building and keying a new one (about 2.5 ms of a queue page's 4.5 ms of listing).
+_kept_rows_statement = functools.lru_cache(maxsize=256)(_rows_statement)
+
+
+def rows_statement(
+    query: TicketQuery, *, session: Session, settings: Settings, now: dt.datetime,
+    columns: tuple[str, ...] | None = None,
+) -> sa.Select:
+    """The statement of one page's rows (each row ends with ``newest``, the highest id)."""
+    dialect = session.get_bind().dialect
+    if query.overdue or query.soon_overdue:  # its bounds move with ``now``: built anew
+        return _rows_statement(query, settings, now, dialect, columns)
+    return _kept_rows_statement(query, settings, None, dialect, columns)
 
 
 def _offset(query: TicketQuery) -> int:
@@ -222,13 +257,7 @@ def ticket_page(
     objects: a page that shows a few fields of each ticket builds no object it would not use.
     """
     now = now or utcnow()
-    # the page's ids from the index alone (an offset skips index entries, not rows), then
-    # only these rows, in one statement
-    page = page_ids_statement(query, session=session, settings=settings, now=now).subquery()
-    read = [getattr(Ticket, name) for name in columns] if columns else [Ticket]
-    latest = sa.orm.aliased(Ticket)  # the newest id, in the same snapshot (no round trip)
-    newest = select(sa.func.max(latest.id)).scalar_subquery().label("newest")
-    rows = select(*read, newest).join(page, Ticket.id == page.c.id).order_by(*_order(query))
+    rows = rows_statement(query, session=session, settings=settings, now=now, columns=columns)
     found = list(session.execute(rows))
     more, found = len(found) > query.per_page, found[: query.per_page]
     items = found if columns else [row[0] for row in found]
