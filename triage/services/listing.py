@@ -13,6 +13,7 @@ from triage.config import Settings
 from triage.db import sqlite_indexed_by
 from triage.models import QUEUES, Team, Ticket, fold_text, in_backlog, utcnow
 from triage.services.ages import overdue_before, settings_cutoff
+from triage.services.ticket_changes import version_column
 
 STATES = ("open", "closed", "all")
 SORTS = ("oldest", "newest")
@@ -133,6 +134,7 @@ class TicketPage:
     total_exact: bool
     next_cursor: str | None
     newest: int | None = None  # the highest ticket id as the page was read (None: no item)
+    version: int | None = None  # the tickets' version then (ticket_changes; None: no item)
 
 
 def _order(query: TicketQuery) -> list:
@@ -196,12 +198,14 @@ def _rows_statement(
     columns: tuple[str, ...] | None,
 ) -> sa.Select:
     """The page's rows: its ids from the index alone (an offset skips index entries, not
-    rows), then only these rows and the newest id, in one statement."""
+    rows), then only these rows, the newest id and the tickets' version, in one statement."""
     page = _page_ids(query, settings, now, dialect).subquery()
     read = [getattr(Ticket, name) for name in columns] if columns else [Ticket]
     latest = sa.orm.aliased(Ticket)  # the newest id, in the same snapshot (no round trip)
     newest = select(sa.func.max(latest.id)).scalar_subquery().label("newest")
-    return select(*read, newest).join(page, Ticket.id == page.c.id).order_by(*_order(query))
+    version = version_column().label("version")
+    statement = select(*read, newest, version).join(page, Ticket.id == page.c.id)
+    return statement.order_by(*_order(query))
 
 
 # A listing that does not depend on the time (no overdue filter) is the same statement on
@@ -214,7 +218,8 @@ def rows_statement(
     query: TicketQuery, *, session: Session, settings: Settings, now: dt.datetime,
     columns: tuple[str, ...] | None = None,
 ) -> sa.Select:
-    """The statement of one page's rows (each row ends with ``newest``, the highest id)."""
+    """The statement of one page's rows (each row ends with ``newest``, the highest id, and
+    ``version``, the tickets' version)."""
     dialect = session.get_bind().dialect
     if query.overdue or query.soon_overdue:  # its bounds move with ``now``: built anew
         return _rows_statement(query, settings, now, dialect, columns)
@@ -262,12 +267,14 @@ def ticket_page(
     more, found = len(found) > query.per_page, found[: query.per_page]
     items = found if columns else [row[0] for row in found]
     seen = _offset(query) + len(items) + int(more)  # the listing holds at least these
-    cursor, last = encode_cursor(items[-1]) if more else None, found[0].newest if found else None
+    cursor = encode_cursor(items[-1]) if more else None
+    last, version = (found[0].newest, int(found[0].version or 0)) if found else (None, None)
     if total is not None:  # known (a tab's count, perhaps a few seconds old): never below
-        return TicketPage(items, max(total, seen), True, cursor, last)
+        return TicketPage(items, max(total, seen), True, cursor, last, version)
     counted = _bounded_count(session, _conditions(query, settings=settings, now=now))
     exact = counted < COUNT_CAP and not query.after
-    return TicketPage(items, counted if exact else max(counted, seen), exact, cursor, last)
+    total = counted if exact else max(counted, seen)
+    return TicketPage(items, total, exact, cursor, last, version)
 
 
 def list_tickets(

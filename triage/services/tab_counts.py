@@ -38,12 +38,16 @@ _cache: dict[tuple[str, str], tuple[float, int, dict[str, int]]] = {}
 _lock = threading.Lock()
 
 
-def tab_counts(*, session: Session, settings: Settings, q: str = "") -> dict[str, int]:
+def tab_counts(
+    *, session: Session, settings: Settings, q: str = "", version: int | None = None
+) -> dict[str, int]:
     """Open tickets per tab (those the search ``q`` finds, if any): every queue, "À trier"
-    (``TRIAGE``), ``SOON`` and ``ALL`` (every queue together)."""
+    (``TRIAGE``), ``SOON`` and ``ALL`` (every queue together). ``version``: the tickets'
+    version the caller read just before (a page's own statement), else read here."""
     key = (str(session.get_bind().url), settings.itop_service)
     if not q:
-        version = tickets_version(session=session)  # read before counting (ticket_changes)
+        if version is None:  # read before counting (ticket_changes)
+            version = tickets_version(session=session)
         with _lock:
             kept = _cache.get(key)
         if kept and kept[0] > time.monotonic() and kept[1] == version:
@@ -68,15 +72,18 @@ def tab_page(
 ) -> tuple[TicketPage, dict[str, int]]:
     """One page of a queue tab (``query``: its listing) and every tab's counts. When the
     listing is the tab itself (open tickets, no other filter) its count is the page's total:
-    the listing is not counted a second time.
+    the listing is not counted a second time. The page is read first: its statement also
+    reads the tickets' version, which the kept counts are checked against.
 
     The page's ``newest`` is where its live updates count arrivals from: the highest id read
     with the page; with no item, 0 on the first page (every later ticket of the listing is
     new), else the highest id now."""
-    counts = tab_counts(session=session, settings=settings, q=query.q)
     whole_tab = query.state == "open" and not (query.overdue or query.needs_review or query.after)
     page = ticket_page(session=session, settings=settings, query=query, now=now,
-                       total=counts.get(tab) if whole_tab else None, columns=columns)
+                       total=0 if whole_tab else None, columns=columns)
+    counts = tab_counts(session=session, settings=settings, q=query.q, version=page.version)
+    if whole_tab:  # the tab's count, never below what the page saw
+        page = dataclasses.replace(page, total=max(page.total, counts.get(tab, 0)))
     if page.newest is None:
         first = query.page == 1 and not query.after
         page = dataclasses.replace(page, newest=0 if first else last_ticket_id(session=session))

@@ -31,10 +31,14 @@ TICKETS = "ticket"
 _CHANGED = "triage.tickets_changed"
 
 
+def version_column() -> sa.ScalarSelect:
+    """The tickets' version as a column of another statement (NULL before any change)."""
+    return select(DataVersion.version).where(DataVersion.name == TICKETS).scalar_subquery()
+
+
 def tickets_version(*, session: Session) -> int:
     """The tickets' version now (0 before any change was counted)."""
-    found = session.exec(select(DataVersion.version).where(DataVersion.name == TICKETS))
-    return int(found.first() or 0)
+    return int(session.exec(select(version_column())).one() or 0)
 
 
 def _bump(session: sa.orm.Session) -> None:
