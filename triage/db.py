@@ -2,12 +2,14 @@
 
 import importlib.util
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import Session, create_engine
 
 from triage.config import get_settings
@@ -15,9 +17,14 @@ from triage.config import get_settings
 log = logging.getLogger(__name__)
 
 
+_SQLITE_NAMED = sqlite_dialect(paramstyle="named")  # placeholders sa.text reads (":name")
+_PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)")
+
+
 def sqlite_indexed_by(dialect: sa.Dialect, statement, index: str):
-    """``statement`` (a SELECT on ``ticket``, no untrusted text in its values: they are
-    written inline) pinned to ``index`` on SQLite (``INDEXED BY``); unchanged elsewhere.
+    """``statement`` (a SELECT on ``ticket``) pinned to ``index`` on SQLite (``INDEXED BY``);
+    unchanged elsewhere. Its values stay bound parameters, with their types (a search's text
+    is never written into the SQL).
 
     SQLite's planner, without statistics, breaks a tie between two usable indexes by their
     order in the schema, which an ``ALTER TABLE`` may change: it can take the index of every
@@ -25,9 +32,20 @@ def sqlite_indexed_by(dialect: sa.Dialect, statement, index: str):
     """
     if dialect.name != "sqlite":
         return statement
-    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    compiled = statement.compile(dialect=_SQLITE_NAMED,
+                                 compile_kwargs={"render_postcompile": True})
+    values = compiled.params
+    # the parameters renamed apart (the text may be a subquery of a statement with its own),
+    # each with its column's type; an IN list's expanded values have theirs read from them
+    typed = {key: bind.type for key, bind in compiled.binds.items()}
+    binds = [sa.bindparam(f"pin_{key}", value, type_=typed.get(key))
+             for key, value in values.items()]
+    sql = _PLACEHOLDER.sub(
+        lambda m: f":pin_{m.group(1)}" if m.group(1) in values else m.group(0),
+        compiled.string,
+    )
     pinned = sa.text(sql.replace("FROM ticket", f"FROM ticket INDEXED BY {index}", 1))
-    return pinned.columns(*statement.selected_columns)
+    return pinned.bindparams(*binds).columns(*statement.selected_columns)
 
 
 def _migrations_dir() -> Path:

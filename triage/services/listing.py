@@ -179,7 +179,8 @@ def page_ids_statement(
     query: TicketQuery, *, session: Session, settings: Settings, now: dt.datetime
 ):
     """The ids of one page of the listing (the keyset cursor or the offset applied), as run:
-    on SQLite pinned to the index of open tickets (or of the backlog) unless it searches."""
+    on SQLite pinned to the index of open tickets (or of the backlog), a search too (SQLite
+    then reads the open tickets' folded text, not every ticket's)."""
     return _page_ids(query, settings, now, session.get_bind().dialect)
 
 
@@ -188,8 +189,6 @@ def _page_ids(query: TicketQuery, settings: Settings, now: dt.datetime, dialect:
     if query.after:
         ids = ids.where(_after(query.after, query.sort))
     ids = ids.offset(_offset(query)).limit(query.per_page + 1)
-    if query.q:  # the search text is written by users: never inline (left to the planner)
-        return ids
     return sqlite_indexed_by(dialect, ids, _listing_index(query))
 
 
@@ -240,10 +239,15 @@ def _listing_index(query: TicketQuery) -> str:
     return "ix_ticket_open_review" if query.needs_review else "ix_ticket_open_created"
 
 
-def _bounded_count(session: Session, conditions: list) -> int:
-    """How many rows match, counting at most COUNT_CAP (an index-only scan on the backlog)."""
-    capped = select(Ticket.id).where(*conditions).limit(COUNT_CAP).subquery()
-    return int(session.exec(select(sa.func.count()).select_from(capped)).one())
+def count_statement(
+    query: TicketQuery, *, session: Session, settings: Settings, now: dt.datetime
+) -> sa.Select:
+    """How many tickets the listing holds, counting at most COUNT_CAP (an index-only scan),
+    as run: on SQLite pinned to the listing's index, like its page."""
+    capped = select(Ticket.id).where(*_conditions(query, settings=settings, now=now))
+    capped = sqlite_indexed_by(session.get_bind().dialect, capped.limit(COUNT_CAP),
+                               _listing_index(query))
+    return select(sa.func.count()).select_from(capped.subquery())
 
 
 def ticket_page(
@@ -271,7 +275,8 @@ def ticket_page(
     last, version = (found[0].newest, int(found[0].version or 0)) if found else (None, None)
     if total is not None:  # known (a tab's count, perhaps a few seconds old): never below
         return TicketPage(items, max(total, seen), True, cursor, last, version)
-    counted = _bounded_count(session, _conditions(query, settings=settings, now=now))
+    counted = int(session.exec(count_statement(query, session=session, settings=settings,
+                                               now=now)).one())
     exact = counted < COUNT_CAP and not query.after
     total = counted if exact else max(counted, seen)
     return TicketPage(items, total, exact, cursor, last, version)
