@@ -123,6 +123,30 @@ def test_the_queue_page_searches_every_tab_with_counts(client_as, schools):
     assert "R-B" in drasi and "R-C" in drasi and "R-A" not in drasi
 
 
+def test_a_search_is_planned_for_its_pattern_on_postgresql(schools, session, settings):
+    """psycopg prepares a statement run five times and PostgreSQL may then keep one generic
+    plan for every pattern (the trigram index of all tickets): a search plans each statement
+    for its own pattern, for the rest of its transaction only."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    session.commit()
+
+    def mode() -> str:
+        return session.execute(sa.text("SHOW plan_cache_mode")).scalar_one()
+
+    assert mode() == "auto"
+    listing.ticket_page(session=session, settings=settings, query=listing.parse_query({}))
+    assert mode() == "auto"  # no search: the cached plans stay
+    found = listing.ticket_page(session=session, settings=settings,
+                                query=listing.parse_query({"q": "lycee"}))
+    assert found.items and mode() == "force_custom_plan"
+    session.commit()
+    assert mode() == "auto"  # the next transaction (request) plans as usual
+    listing.queue_counts(session=session, settings=settings, q="lycee")
+    assert mode() == "force_custom_plan"
+    session.rollback()
+
+
 def _plan(session, query) -> str:
     """SQLite's plan of a query, as text."""
     compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})

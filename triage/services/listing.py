@@ -118,6 +118,16 @@ def _conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> 
     return conditions
 
 
+def plan_for_the_pattern(session: Session, q: str) -> None:
+    """With a search on PostgreSQL, the rest of the transaction's statements are planned for
+    their own values (``plan_cache_mode``). psycopg prepares a statement it has run five
+    times, and PostgreSQL then settles on one generic plan for every pattern: one that reads
+    the trigram index of all tickets and ANDs it with the open ones (1M tickets: a search
+    list took 145 to 300 ms at p50, 22 to 46 ms planned for its pattern)."""
+    if q and session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def search_condition(text: str) -> sa.ColumnElement[bool]:
     """Accent- and case-insensitive search of ref, title, description, establishment, caller."""
     folded = fold_text(text.replace("\x00", ""))  # PostgreSQL refuses NUL; no text holds one
@@ -266,6 +276,7 @@ def ticket_page(
     objects: a page that shows a few fields of each ticket builds no object it would not use.
     """
     now = now or utcnow()
+    plan_for_the_pattern(session, query.q)
     rows = rows_statement(query, session=session, settings=settings, now=now, columns=columns)
     found = list(session.execute(rows))
     more, found = len(found) > query.per_page, found[: query.per_page]
@@ -295,6 +306,7 @@ def queue_counts(*, session: Session, settings: Settings, q: str = "") -> dict[s
     base = [in_backlog(settings.itop_service), Ticket.is_open]
     if q:
         base.append(search_condition(q))
+        plan_for_the_pattern(session, q)
     counts = {queue: 0 for queue in QUEUES}
     counts[TRIAGE_TAB] = 0
     review = sa.func.sum(sa.case((Ticket.needs_review, 1), else_=0))
@@ -323,6 +335,7 @@ def count_matching(
     """How many tickets the listing ``query`` holds, only those with an id above ``after_id``
     (the ones that arrived after a page was shown: ids only grow)."""
     conditions = [*_conditions(query, settings=settings, now=now), Ticket.id > after_id]
+    plan_for_the_pattern(session, query.q)
     return int(session.exec(select(sa.func.count()).select_from(Ticket).where(*conditions)).one())
 
 
@@ -338,4 +351,5 @@ def soon_overdue_count(*, session: Session, settings: Settings, q: str = "") -> 
     conditions += soon_overdue_conditions(settings=settings, now=utcnow())
     if q:
         conditions.append(search_condition(q))
+        plan_for_the_pattern(session, q)
     return int(session.exec(select(sa.func.count()).select_from(Ticket).where(*conditions)).one())
