@@ -21,11 +21,10 @@ moves nothing: the kept figures' own time limit covers it.
 import itertools
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from triage.models import DataVersion, Ticket
+from triage.services import upsert
 
 TICKETS = "ticket"
 _CHANGED = "triage.tickets_changed"
@@ -39,16 +38,6 @@ def version_column() -> sa.ScalarSelect:
 def tickets_version(*, session: Session) -> int:
     """The tickets' version now (0 before any change was counted)."""
     return int(session.exec(select(version_column())).one() or 0)
-
-
-def _bump(session: sa.orm.Session) -> None:
-    """One more change of the tickets, in the session's transaction (the row made if new)."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DataVersion.__table__).values(name=TICKETS, version=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["name"], set_={"version": DataVersion.__table__.c.version + 1}
-    )
-    session.execute(statement)
 
 
 @sa.event.listens_for(sa.orm.Session, "after_flush")
@@ -69,7 +58,8 @@ def _executed(state: sa.orm.ORMExecuteState) -> None:
 def _committing(session: sa.orm.Session) -> None:
     session.flush()  # what the commit would flush, so that its tickets are seen here
     if session.info.pop(_CHANGED, False):
-        _bump(session)
+        # one more change of the tickets, in this transaction (the row made if new)
+        upsert.increment(session, DataVersion.__table__, {"name": TICKETS}, "version")
 
 
 @sa.event.listens_for(sa.orm.Session, "after_transaction_end")

@@ -64,6 +64,17 @@ def insert_missing(session: Session, table: sa.Table, values: dict[str, Any]) ->
     session.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
+def increment(session: Session, table: sa.Table, key: dict[str, Any], column: str) -> None:
+    """One more in ``column`` of the row with ``key``, made with 1 if there is none, in one
+    statement (``ON CONFLICT DO UPDATE``): two processes at once both count."""
+    insert = postgresql_insert if _postgresql(session) else sqlite_insert
+    statement = insert(table).values(**key, **{column: 1})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key), set_={column: table.c[column] + 1}
+    )
+    session.execute(statement)
+
+
 def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
