@@ -1,6 +1,7 @@
 """Listings of tickets: parameters, SQL filters fitting the partial indexes, pages, counts."""
 
 import base64
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -118,14 +119,21 @@ def _conditions(query: TicketQuery, *, settings: Settings, now: dt.datetime) -> 
     return conditions
 
 
+_PLANNED = "triage.planned_for_the_pattern"  # the transaction told so
+
+
 def plan_for_the_pattern(session: Session, q: str) -> None:
     """With a search on PostgreSQL, the rest of the transaction's statements are planned for
     their own values (``plan_cache_mode``). psycopg prepares a statement it has run five
     times, and PostgreSQL then settles on one generic plan for every pattern: one that reads
     the trigram index of all tickets and ANDs it with the open ones (1M tickets: a search
     list took 145 to 300 ms at p50, 22 to 46 ms planned for its pattern)."""
-    if q and session.get_bind().dialect.name == "postgresql":
+    if not q or session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is None or session.info.get(_PLANNED) is not transaction:  # once each
         session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        session.info[_PLANNED] = session.get_transaction()
 
 
 def search_condition(text: str) -> sa.ColumnElement[bool]:
@@ -217,10 +225,28 @@ def _rows_statement(
     return statement.order_by(*_order(query))
 
 
+def _count_statement(
+    query: TicketQuery, settings: Settings, now: dt.datetime, dialect: sa.Dialect, cap: int
+) -> sa.Select:
+    capped = select(Ticket.id).where(*_conditions(query, settings=settings, now=now))
+    capped = sqlite_indexed_by(dialect, capped.limit(cap), _listing_index(query))
+    return select(sa.func.count()).select_from(capped.subquery())
+
+
 # A listing that does not depend on the time (no overdue filter) is the same statement on
 # every request: kept, SQLAlchemy reuses its cache key and compiled form instead of
 # building and keying a new one (about 2.5 ms of a queue page's 4.5 ms of listing).
-_kept_rows_statement = functools.lru_cache(maxsize=256)(_rows_statement)
+_KEPT = {build: functools.lru_cache(maxsize=256)(build)
+         for build in (_rows_statement, _count_statement)}
+
+
+def _statement(build, query: TicketQuery, settings: Settings, now: dt.datetime,
+               session: Session, *more) -> sa.Select:
+    """``build``'s statement for the listing: kept unless its bounds move with ``now``."""
+    dialect = session.get_bind().dialect
+    if query.overdue or query.soon_overdue:
+        return build(query, settings, now, dialect, *more)
+    return _KEPT[build](query, settings, None, dialect, *more)
 
 
 def rows_statement(
@@ -229,10 +255,7 @@ def rows_statement(
 ) -> sa.Select:
     """The statement of one page's rows (each row ends with ``newest``, the highest id, and
     ``version``, the tickets' version)."""
-    dialect = session.get_bind().dialect
-    if query.overdue or query.soon_overdue:  # its bounds move with ``now``: built anew
-        return _rows_statement(query, settings, now, dialect, columns)
-    return _kept_rows_statement(query, settings, None, dialect, columns)
+    return _statement(_rows_statement, query, settings, now, session, columns)
 
 
 def _offset(query: TicketQuery) -> int:
@@ -254,10 +277,9 @@ def count_statement(
 ) -> sa.Select:
     """How many tickets the listing holds, counting at most COUNT_CAP (an index-only scan),
     as run: on SQLite pinned to the listing's index, like its page."""
-    capped = select(Ticket.id).where(*_conditions(query, settings=settings, now=now))
-    capped = sqlite_indexed_by(session.get_bind().dialect, capped.limit(COUNT_CAP),
-                               _listing_index(query))
-    return select(sa.func.count()).select_from(capped.subquery())
+    filters = dataclasses.replace(query, page=1, per_page=DEFAULT_PER_PAGE, sort="oldest",
+                                  after="")  # one kept count for all pages of a listing
+    return _statement(_count_statement, filters, settings, now, session, COUNT_CAP)
 
 
 def ticket_page(
