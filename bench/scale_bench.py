@@ -271,10 +271,11 @@ def table(http: dict, ages: dict) -> str:
     conc = http["concurrent"]
     for name in ("queue", "healthz"):
         c = conc[name]
+        share = f" = {_rps_ratio(conc)} x /healthz's (goal >= {QUEUE_RPS_GOAL})"
         lines.append(f"{name + ' under load':<26} {'8 connections, ' + c['tool']:<50} "
                      f"{c['p50_ms'] or 0:>8.1f} {c['p99_ms'] or 0:>8.1f}       "
-                     f"       {c['rps']} req/s, {c['errors']} errors")
-    lines[-2] += f" = {_rps_ratio(conc)} x /healthz's (goal >= {QUEUE_RPS_GOAL})"
+                     f"       {c['rps']} req/s, {c['errors']} errors"
+                     f"{share if name == 'queue' else ''}")
     s = conc["starved"]
     running = f"{s['dashboards_running']} dashboards in flight, {s['dashboards_done']} done"
     lines.append(f"{'queue, dashboards running':<26} {running:<50}"
